@@ -1,0 +1,64 @@
+"""Fixes for the measured breakages of mmkd's pinned stack, applied in one place.
+
+``apply()`` is idempotent; ``tools/*.py`` and ``mmkd.models`` call it. Each fix states the breakage it
+answers so it can be dropped when the stack moves on.
+
+1. mmdet 3.3.0 ``SSDHead`` prediction raises ``AttributeError: 'SSDHead' object has no attribute
+   'loss_cls'``: ``BaseDenseHead._predict_by_feat_single`` reads ``self.loss_cls`` to look for custom
+   class channels, but ``SSDHead.__init__`` never builds one (its loss is a hard-coded cross entropy).
+   Declaring ``loss_cls = None`` on the class gives the lookup the answer it expects (no custom channels)
+   without touching any computation.
+2. torch >= 2.6 loads checkpoints with ``weights_only=True``. mmengine checkpoints hold numpy arrays and
+   scalars and ``HistoryBuffer`` objects (message hub), so loading or resuming them fails. We allow-list
+   exactly those types with ``torch.serialization.add_safe_globals`` -- never ``weights_only=False``.
+   ``HistoryBuffer.__getstate__`` also stores its statistics functions, which pickle as
+   ``getattr(HistoryBuffer, 'mean')``; allow-listing ``getattr`` itself would let a checkpoint reach any
+   attribute of any allowed object, so ``builtins.getattr`` is mapped to a stand-in that resolves only
+   HistoryBuffer's statistics methods and refuses everything else.
+"""
+import pickle
+
+import numpy as np
+import torch
+
+_applied = False
+
+
+def history_buffer_statistic(owner, name: str):
+    """Unpickling stand-in for ``getattr``: only ``HistoryBuffer.<statistics method>`` resolves."""
+    from mmengine.logging import HistoryBuffer
+
+    allowed = {'min', 'max', 'current', 'mean'} | set(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({owner!r}, {name!r}); mmkd only allows HistoryBuffer statistics '
+        'methods. Load this file only if you trust it, with torch.load(..., weights_only=False).')
+
+
+def checkpoint_safe_globals() -> list:
+    """The non-tensor types mmengine writes into a checkpoint, for ``torch.serialization``."""
+    from mmengine.logging import HistoryBuffer
+
+    multiarray = np.core.multiarray
+    dtypes = {type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGOUSV'}
+    return [HistoryBuffer, multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype,
+            *sorted(dtypes, key=lambda t: t.__name__), (history_buffer_statistic, 'builtins.getattr')]
+
+
+def patch_ssd_head() -> None:
+    """Give mmdet's ``SSDHead`` the ``loss_cls`` attribute its shared prediction code reads."""
+    from mmdet.models.dense_heads import SSDHead
+
+    if 'loss_cls' not in vars(SSDHead):
+        SSDHead.loss_cls = None
+
+
+def apply() -> None:
+    """Apply every fix once."""
+    global _applied
+    if _applied:
+        return
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+    patch_ssd_head()
+    _applied = True

@@ -1,0 +1,4 @@
+from . import metrics
+from .metrics import Accuracy
+
+__all__ = ['metrics', 'Accuracy']

@@ -1,0 +1,305 @@
+"""The distiller: a frozen teacher, a student, and distillation points between their features."""
+import copy
+import inspect
+from contextlib import contextmanager
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.config import ConfigDict
+from mmengine.logging import MessageHub, print_log
+from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmkd.registry import MODELS
+from mmkd.utils.checkpoint import load_weights
+from mmkd.utils.config import load_config
+from mmkd.utils.modules import get_module
+from ..recorders import RecorderManager
+from .distill_point import DistillPoint
+from .loss_weight_schedule import LossWeightSchedule
+
+ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
+
+
+def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
+    """The ``model`` dict of a config file (``mmdet::``/``mmseg::`` package paths allowed) or a dict."""
+    if isinstance(config, str):
+        cfg = load_config(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        model = copy.deepcopy(cfg.model)
+        if cfg.get('default_scope'):
+            model.setdefault('_scope_', cfg.default_scope)
+        return model
+    if cfg_options:
+        raise ValueError('cfg_options applies to a teacher given as a config path, not as a dict; '
+                         'edit the dict instead.')
+    return ConfigDict(copy.deepcopy(config))
+
+
+@MODELS.register_module()
+class FeatureDistiller(BaseModel):
+    """Distil a student from a frozen teacher through features recorded by forward hooks.
+
+    One training step: the student's data preprocessor prepares the batch once; the teacher runs
+    under ``torch.no_grad()`` with its recorders armed; the student runs in ``loss`` mode with its
+    recorders armed; each distillation point adds ``loss_distill_<name>``. Validation, test and
+    prediction are the student's. The teacher is kept out of ``parameters()``, ``state_dict()``, the
+    optimizer and DDP: it is reloaded from its own checkpoint whenever the distiller is built.
+
+    Args:
+        student (dict): the student model config (an mmdet detector, mmseg segmentor or mmkd
+            classifier dict, including its ``data_preprocessor``).
+        teacher (dict): ``config`` (model dict, or config path such as ``'mmdet::ssd/ssd300_coco.py'``),
+            ``checkpoint`` (local path or URL; ``None`` only to time or debug with random weights) and
+            optional ``cfg_options`` applied to a config path.
+        distill_points (dict): name -> point; a point has ``student`` and ``teacher`` positions (a module
+            name for its output, or ``ModuleRecorder`` kwargs such as ``dict(source=..., io='input',
+            call=-1)``), ``connector`` (default ``mmkd.IdentityConnector``; ``in_channels`` /
+            ``out_channels`` left out are inferred by a dry forward), ``teacher_transform`` (optional)
+            and ``loss``.
+        teacher_bn (str): ``'train'``: teacher BatchNorm uses batch statistics (Heo et al., ICCV 2019,
+            Sec. 3.4) without touching its running statistics; ``'eval'``: running statistics.
+        student_checkpoint (str, optional): plain student checkpoint loaded by ``init_weights``.
+        input_size (tuple): (H, W) of the dry forward that checks positions and infers channels.
+        loss_weight_schedule (dict, optional): kwargs of :class:`LossWeightSchedule`.
+        data_preprocessor: ignored if None; the student's preprocessor is shared.
+    """
+
+    def __init__(self,
+                 student: dict,
+                 teacher: dict,
+                 distill_points: Dict[str, dict],
+                 teacher_bn: str = 'train',
+                 student_checkpoint: Optional[str] = None,
+                 input_size: Tuple[int, int] = (224, 224),
+                 loss_weight_schedule: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        if data_preprocessor is not None:
+            raise ValueError('FeatureDistiller uses the student\'s data_preprocessor; move '
+                             '`data_preprocessor` into the student config.')
+        if teacher_bn not in ('train', 'eval'):
+            raise ValueError(f"teacher_bn must be 'train' or 'eval', got {teacher_bn!r}")
+        if not distill_points:
+            raise ValueError('distill_points is empty: declare at least one point.')
+        student_model = MODELS.build(student)
+        super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
+        self.student = student_model
+        self.student_checkpoint = student_checkpoint
+        self.teacher_bn = teacher_bn
+        self.input_size = tuple(input_size)
+        self.loss_weight_schedule = LossWeightSchedule(**(loss_weight_schedule or {}))
+
+        teacher = dict(teacher)
+        unknown = set(teacher) - {'config', 'checkpoint', 'cfg_options'}
+        if unknown or 'config' not in teacher or 'checkpoint' not in teacher:
+            raise ValueError('teacher must be dict(config=<model dict or config path>, checkpoint=<path '
+                             f'or URL or None>, cfg_options=<optional>); got keys {sorted(teacher)}')
+        teacher_model = MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options')))
+        self.teacher_checkpoint = teacher['checkpoint']
+        if self.teacher_checkpoint is None:
+            print_log('teacher.checkpoint is None: distilling from a randomly initialised teacher',
+                      logger='current', level=30)
+        else:
+            load_weights(teacher_model, self.teacher_checkpoint, 'teacher')
+        teacher_model.requires_grad_(False)
+        # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
+        object.__setattr__(self, '_teacher', teacher_model)
+        self._predict_with_teacher = False
+        self._input_shift, self._input_scale = self._renormalisation(teacher_model)
+
+        self._positions = {side: {name: self._recorder_cfg(p, side, name)
+                                  for name, p in distill_points.items()}
+                           for side in ('student', 'teacher')}
+        self.student_recorders = RecorderManager(copy.deepcopy(self._positions['student']))
+        self.teacher_recorders = RecorderManager(copy.deepcopy(self._positions['teacher']))
+        self.student_recorders.prepare(self.student, model_name='student')
+        self.teacher_recorders.prepare(self.teacher, model_name='teacher')
+        self.distill_points = self._build_points(distill_points)
+        self._set_teacher_mode()
+
+    # ----------------------------------------------------------------------------------------- build
+    @staticmethod
+    def _recorder_cfg(point: dict, side: str, name: str) -> dict:
+        unknown = set(point) - {'student', 'teacher', 'connector', 'teacher_transform', 'loss'}
+        if unknown:
+            raise ValueError(f'distill point {name!r} has unknown keys {sorted(unknown)}; allowed: '
+                             'student, teacher, connector, teacher_transform, loss')
+        for key in ('student', 'teacher', 'loss'):
+            if key not in point:
+                raise ValueError(f'distill point {name!r} needs a {key!r} entry')
+        position = point[side]
+        cfg = dict(source=position) if isinstance(position, str) else dict(position)
+        cfg.setdefault('type', 'mmkd.ModuleRecorder')
+        return cfg
+
+    @property
+    def teacher(self) -> nn.Module:
+        return self._teacher
+
+    def _renormalisation(self, teacher: nn.Module):
+        """Shift/scale that turn student-normalised inputs into teacher-normalised ones, or Nones.
+
+        x_t = (x_s * std_s + mean_s - mean_t) / std_t, when the two preprocessors normalise differently
+        (e.g. mmdet's SSD300 VGG16 uses std 1, ResNet configs the ImageNet std).
+        """
+        stats = []
+        for model in (self.student, teacher):
+            pre = getattr(model, 'data_preprocessor', None)
+            stats.append((getattr(pre, 'mean', None), getattr(pre, 'std', None)))
+        (mean_s, std_s), (mean_t, std_t) = stats
+        if any(v is None for v in (mean_s, std_s, mean_t, std_t)):
+            return None, None
+        if torch.equal(mean_s, mean_t) and torch.equal(std_s, std_t):
+            return None, None
+        return (mean_s - mean_t) / std_t, std_s / std_t
+
+    @torch.no_grad()
+    def _dry_run(self) -> Tuple[Dict[str, torch.Size], Dict[str, torch.Size]]:
+        """One forward of both networks on a random batch: check positions, get feature shapes."""
+        shapes = []
+        generator = torch.Generator().manual_seed(0)
+        inputs = torch.randn(2, 3, *self.input_size, generator=generator)
+        for model, recorders in ((self.student, self.student_recorders),
+                                 (self.teacher, self.teacher_recorders)):
+            was_training = model.training
+            model.eval()
+            try:
+                with recorders.recording():
+                    model(inputs, None, mode='tensor')
+                shapes.append({name: recorders.get(name).shape for name in recorders.names})
+            finally:
+                model.train(was_training)
+        return shapes[0], shapes[1]
+
+    def _build_points(self, points: Dict[str, dict]) -> nn.ModuleDict:
+        student_shapes, teacher_shapes = self._dry_run()
+        built = nn.ModuleDict()
+        for name, point in points.items():
+            s_shape, t_shape = student_shapes[name], teacher_shapes[name]
+            where = (f"distill point {name!r} (student {self._describe('student', name)} "
+                     f"{tuple(s_shape)}, teacher {self._describe('teacher', name)} {tuple(t_shape)})")
+            connector_cfg = dict(point.get('connector') or dict(type='mmkd.IdentityConnector'))
+            self._fill_channels(connector_cfg, s_shape, t_shape, where)
+            connector = MODELS.build(connector_cfg)
+            transform = None
+            if point.get('teacher_transform') is not None:
+                transform = MODELS.build(point['teacher_transform'])
+                bn_name = getattr(transform, 'bn', None)
+                if bn_name is not None:
+                    transform.init_from_bn(get_module(self.teacher, bn_name, 'teacher'))
+            dp = DistillPoint(connector, transform, MODELS.build(point['loss']))
+            self._check_point(dp, s_shape, t_shape, where)
+            built[name] = dp
+        return built
+
+    def _describe(self, side: str, name: str) -> str:
+        cfg = self._positions[side][name]
+        return f"{cfg['source']}[{cfg.get('io', 'output')}]"
+
+    @staticmethod
+    def _fill_channels(cfg: dict, s_shape, t_shape, where: str) -> None:
+        params = inspect.signature(MODELS.get(cfg['type']).__init__).parameters
+        if len(s_shape) < 2 or len(t_shape) < 2:
+            return
+        for key, value in (('in_channels', s_shape[1]), ('out_channels', t_shape[1])):
+            if key not in params:
+                continue
+            if cfg.get(key) is None:
+                cfg[key] = value
+            elif key == 'in_channels' and cfg[key] != value:
+                raise ValueError(f'{where}: connector in_channels={cfg[key]} but the student feature '
+                                 f'has {value} channels; set in_channels={value} or leave it out to '
+                                 'infer it.')
+
+    @torch.no_grad()
+    def _check_point(self, point: DistillPoint, s_shape, t_shape, where: str) -> None:
+        was_training = point.training
+        point.eval()
+        try:
+            student, teacher = point.align(torch.zeros(s_shape), torch.zeros(t_shape))
+        except Exception as err:
+            raise ValueError(f'{where}: {err}') from err
+        finally:
+            point.train(was_training)
+        if student.shape != teacher.shape:
+            raise ValueError(
+                f'{where}: after the connector the student feature is {tuple(student.shape)} but the '
+                f'teacher feature is {tuple(teacher.shape)}; set the connector out_channels to the '
+                'teacher channels (or leave it out) and a `resize` mode for different spatial sizes.')
+
+    # ------------------------------------------------------------------------------ teacher handling
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self._teacher._apply(fn, *args, **kwargs)
+        return self
+
+    def _set_teacher_mode(self) -> None:
+        """Teacher in eval mode, except BN in ``train`` BN mode: batch statistics, no buffer updates."""
+        self._teacher.eval()
+        if self.teacher_bn == 'train':
+            for module in self._teacher.modules():
+                if isinstance(module, _BatchNorm):
+                    module.train()
+                    module.track_running_stats = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._set_teacher_mode()
+        return self
+
+    def init_weights(self) -> None:
+        """Initialise student and connectors, then load the student's own checkpoint if given."""
+        super().init_weights()
+        if self.student_checkpoint is not None:
+            load_weights(self.student, self.student_checkpoint, 'student')
+            print_log(f'student initialised from {self.student_checkpoint}', logger='current')
+
+    @contextmanager
+    def predict_with_teacher(self):
+        """Within the context, ``predict``/``tensor`` modes run the teacher (to evaluate it)."""
+        self._predict_with_teacher = True
+        self._set_teacher_mode()
+        bn_modes = [(m, m.training) for m in self._teacher.modules() if isinstance(m, _BatchNorm)]
+        self._teacher.eval()
+        try:
+            yield
+        finally:
+            self._predict_with_teacher = False
+            for module, training in bn_modes:
+                module.train(training)
+
+    def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self._input_scale is None:
+            return inputs
+        shape = (1, -1, 1, 1)
+        scale = self._input_scale.to(inputs).view(shape)
+        shift = self._input_shift.to(inputs).view(shape)
+        return inputs * scale + shift
+
+    # ------------------------------------------------------------------------------------- forward
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> ForwardResults:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode in ('predict', 'tensor'):
+            if self._predict_with_teacher:
+                with torch.no_grad():
+                    return self.teacher(self.teacher_inputs(inputs), data_samples, mode=mode)
+            return self.student(inputs, data_samples, mode=mode)
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        with torch.no_grad(), self.teacher_recorders.recording():
+            self.teacher(self.teacher_inputs(inputs), data_samples, mode='tensor')
+        with self.student_recorders.recording():
+            losses = self.student(inputs, data_samples, mode='loss')
+        factor = self.loss_weight_schedule(MessageHub.get_current_instance().get_info('iter', 0))
+        for name, point in self.distill_points.items():
+            student = self.student_recorders.get(name)
+            teacher = self.teacher_recorders.get(name)
+            losses[f'loss_distill_{name}'] = factor * point(student, teacher)
+        return losses

@@ -1,0 +1,3 @@
+from .linear_cls_head import LinearClsHead
+
+__all__ = ['LinearClsHead']

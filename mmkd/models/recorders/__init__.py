@@ -1,0 +1,4 @@
+from .module_recorder import ModuleRecorder
+from .recorder_manager import RecorderManager
+
+__all__ = ['ModuleRecorder', 'RecorderManager']

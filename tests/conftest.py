@@ -1,0 +1,37 @@
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from mmkd import compat
+
+compat.apply()  # the tests read checkpoints with torch.load, like the tools do
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def toy_workspace(tmp_path_factory):
+    """A folder laid out like the repo root (configs/ linked, a small data/toy generated) for tools."""
+    root = tmp_path_factory.mktemp('workspace')
+    os.symlink(osp.join(REPO, 'configs'), root / 'configs')
+    run_tool(root, 'tools/misc/make_toy_data.py', '--out', 'data/toy', '--voc07-trainval', '24',
+             '--voc07-test', '8', '--voc12-trainval', '16', '--seg-train', '24', '--seg-val', '8',
+             '--cifar-train', '200', '--cifar-test', '40')
+    return root
+
+
+def run_tool(cwd, script, *args, launcher=None, timeout=900):
+    """Run ``tools/<script>`` (or a shell launcher) in ``cwd``; return its output, fail with it."""
+    path = osp.join(REPO, script)
+    cmd = ['bash', path, *args] if script.endswith('.sh') else [sys.executable, path, *args]
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    env.setdefault('OMP_NUM_THREADS', '2')
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
+    proc = subprocess.run(cmd, cwd=str(cwd), env=env, capture_output=True, text=True, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        pytest.fail(f'{" ".join(cmd)} exited {proc.returncode}:\n{out[-6000:]}')
+    return out

@@ -1,0 +1,80 @@
+"""The stack fixes in mmkd.compat: SSDHead prediction and weights-only checkpoint loading."""
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer, MessageHub
+
+from mmkd import compat
+
+
+def ssd_head():
+    from mmdet.models.dense_heads import SSDHead
+    from mmengine.config import ConfigDict
+    head = SSDHead(
+        num_classes=3, in_channels=(8, 8, 8),
+        anchor_generator=dict(type='SSDAnchorGenerator', scale_major=False, input_size=300,
+                              basesize_ratio_range=(0.2, 0.9), strides=[38, 75, 150], ratios=[[2], [2], [2]]),
+        bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0] * 4, target_stds=[.1, .1, .2, .2]),
+        test_cfg=ConfigDict(nms_pre=100, nms=dict(type='nms', iou_threshold=0.45), min_bbox_size=0,
+                            score_thr=0.0, max_per_img=20))
+    return head
+
+
+def test_ssd_head_predicts_after_the_fix_and_fails_without_it():
+    from mmdet.models.dense_heads import SSDHead
+    compat.apply()
+    feats = (torch.randn(1, 8, 8, 8), torch.randn(1, 8, 4, 4), torch.randn(1, 8, 2, 2))
+    meta = [dict(img_shape=(300, 300), scale_factor=(1., 1.))]
+    head = ssd_head().eval()
+    results = head.predict_by_feat(*head(feats), batch_img_metas=meta, rescale=False)
+    assert results[0].bboxes.shape[1] == 4 and 0 < len(results[0]) <= 20
+    saved = SSDHead.__dict__['loss_cls']
+    del SSDHead.loss_cls
+    try:
+        with pytest.raises(AttributeError, match='loss_cls'):
+            head.predict_by_feat(*head(feats), batch_img_metas=meta, rescale=False)
+    finally:
+        SSDHead.loss_cls = saved
+
+
+def runner_like_checkpoint():
+    hub = MessageHub('compat-test')
+    for v in (1.0, 2.0, 4.0):
+        hub.update_scalar('train/loss', v)
+    hub.update_info('iter', 3)
+    return dict(meta=dict(seed=np.int64(7), iter=3, arr=np.arange(3, dtype=np.float32)),
+                message_hub=hub.state_dict(), state_dict=dict(w=torch.ones(2)))
+
+
+def test_mmengine_checkpoint_loads_weights_only_and_history_resumes():
+    compat.apply()
+    buf = io.BytesIO()
+    torch.save(runner_like_checkpoint(), buf)
+    buf.seek(0)
+    loaded = torch.load(buf)  # torch's default: weights_only=True
+    history = loaded['message_hub']['log_scalars']['train/loss']
+    assert isinstance(history, HistoryBuffer)
+    assert history.mean() == pytest.approx(7 / 3) and history.current() == 4.0
+    assert loaded['meta']['seed'] == 7 and loaded['meta']['arr'].tolist() == [0., 1., 2.]
+
+
+class _Gadget:
+    """Pickles as getattr(np.ndarray, 'tofile'), a file-writing method a checkpoint must not reach."""
+
+    def __reduce__(self):
+        return getattr, (np.ndarray, 'tofile')
+
+
+def test_getattr_stand_in_refuses_anything_but_history_buffer_statistics():
+    compat.apply()
+    buf = io.BytesIO()
+    torch.save({'x': _Gadget()}, buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(buf)
+    assert compat.history_buffer_statistic(HistoryBuffer, 'mean') is HistoryBuffer.mean
+    with pytest.raises(pickle.UnpicklingError, match='only allows HistoryBuffer'):
+        compat.history_buffer_statistic(HistoryBuffer, '__init__')

@@ -1,0 +1,257 @@
+"""FeatureDistiller on small classifiers: freezing, BN modes, gradients, errors, schedules."""
+import copy
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper
+
+from mmkd.models import FeatureDistiller
+from mmkd.structures import ClsDataSample
+
+NUM_CLASSES = 5
+
+
+def classifier(depth, channels):
+    return dict(
+        type='mmkd.ImageClassifier',
+        backbone=dict(type='mmdet.ResNet', depth=depth, num_stages=2, strides=(1, 2), dilations=(1, 1),
+                      out_indices=(1, ), norm_eval=False, init_cfg=None),
+        head=dict(type='mmkd.LinearClsHead', num_classes=NUM_CLASSES, in_channels=channels),
+        data_preprocessor=dict(type='ImgDataPreprocessor', mean=[0.] * 3, std=[1.] * 3))
+
+
+def ofd_point(s_block, t_block, bn, weight=1e-3):
+    return dict(
+        student=dict(source=f'backbone.{s_block}.relu', io='input', call=-1),
+        teacher=dict(source=f'backbone.{t_block}.relu', io='input', call=-1),
+        connector=dict(type='mmkd.ConvBNConnector'),
+        teacher_transform=dict(type='mmkd.MarginReLU', bn=f'backbone.{t_block}.{bn}'),
+        loss=dict(type='mmkd.PartialL2Loss', loss_weight=weight))
+
+
+def distiller_cfg(**overrides):
+    cfg = dict(
+        type='mmkd.FeatureDistiller',
+        student=classifier(18, 128),
+        teacher=dict(config=classifier(50, 512), checkpoint=None),
+        input_size=(32, 32),
+        distill_points=dict(
+            stage1=ofd_point('layer1.1', 'layer1.2', 'bn3'),
+            stage2=ofd_point('layer2.1', 'layer2.3', 'bn3')))
+    cfg.update(overrides)
+    return cfg
+
+
+def build(**overrides):
+    from mmkd.registry import MODELS
+    return MODELS.build(distiller_cfg(**overrides))
+
+
+def batch(n=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs = torch.rand(n, 3, 32, 32, generator=g)
+    samples = [ClsDataSample().set_gt_label(i % NUM_CLASSES) for i in range(n)]
+    return inputs, samples
+
+
+def test_teacher_hidden_from_parameters_state_dict_and_optimizer():
+    model = build()
+    teacher_params = {id(p) for p in model.teacher.parameters()}
+    assert teacher_params.isdisjoint(id(p) for p in model.parameters())
+    assert not any(k.startswith('teacher') for k in model.state_dict())
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    assert {k.split('.')[0] for k in model.state_dict()} == {'student', 'distill_points'}
+
+
+def test_channels_inferred_by_dry_forward():
+    model = build()
+    conv = model.distill_points['stage1'].connector.conv
+    assert (conv.in_channels, conv.out_channels) == (64, 256)
+    conv = model.distill_points['stage2'].connector.conv
+    assert (conv.in_channels, conv.out_channels) == (128, 512)
+    margin = model.distill_points['stage2'].teacher_transform.margin
+    from mmkd.models.transforms.margin_relu import ofd_margin
+    torch.testing.assert_close(margin, ofd_margin(model.teacher.backbone.layer2[3].bn3))
+
+
+def train_steps(model, steps=2):
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    inputs, samples = batch()
+    logs = []
+    for it in range(steps):
+        MessageHub.get_current_instance().update_info('iter', it)
+        logs.append(model.train_step(dict(inputs=list(inputs * 255), data_samples=samples), optim))
+    return logs
+
+
+def test_teacher_untouched_in_train_bn_mode_and_uses_batch_statistics():
+    model = build(teacher_bn='train')
+    model.train()
+    before = copy.deepcopy(model.teacher.state_dict())
+    logs = train_steps(model)
+    after = model.teacher.state_dict()
+    assert before.keys() == after.keys()
+    for k in before:
+        assert torch.equal(before[k], after[k]), k
+    bn = model.teacher.backbone.layer1[0].bn1
+    assert bn.training and not bn.track_running_stats
+    assert all(f'loss_distill_stage{i}' in logs[0] for i in (1, 2))
+    # batch statistics: the teacher's BN output over the batch is standardised per channel
+    recorded = {}
+
+    def keep_output(module, args, output):
+        recorded['out'] = output.detach().clone()
+
+    handle = bn.register_forward_hook(keep_output)
+    model.loss(*batch())
+    handle.remove()
+    out = recorded['out']
+    gamma, beta = bn.weight.detach(), bn.bias.detach()
+    normed = (out - beta[None, :, None, None]) / gamma[None, :, None, None]
+    torch.testing.assert_close(normed.mean((0, 2, 3)), torch.zeros(out.shape[1]), atol=1e-4, rtol=0)
+
+
+def test_teacher_eval_bn_mode_uses_running_statistics():
+    model = build(teacher_bn='eval')
+    model.train()
+    assert not model.teacher.training
+    assert all(not m.training for m in model.teacher.modules())
+
+
+def test_gradients_reach_only_student_and_connectors():
+    model = build()
+    model.train()
+    inputs, samples = batch()
+    losses = model.loss(inputs, samples)
+    distill = sum(v for k, v in losses.items() if k.startswith('loss_distill'))
+    distill.backward()
+    assert model.student.backbone.conv1.weight.grad.abs().sum() > 0
+    assert model.distill_points['stage1'].connector.conv.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.teacher.parameters())
+    # the student head is after the last distillation point: distillation alone leaves it alone
+    assert model.student.head.fc.weight.grad is None
+
+
+def test_distill_loss_matches_hand_computation():
+    model = build()
+    model.eval()  # connector BN in eval mode makes the connector a fixed affine map
+    inputs, samples = batch()
+    losses = model.loss(inputs, samples)
+    s = model.student_recorders.get('stage2')
+    t = model.teacher_recorders.get('stage2')
+    point = model.distill_points['stage2']
+    s = point.connector(s)
+    t = torch.max(t, point.teacher_transform.margin[None, :, None, None])
+    keep = ~((s <= t) & (t <= 0))
+    expected = ((s - t) ** 2 * keep).sum() / inputs.shape[0] * 1e-3
+    torch.testing.assert_close(losses['loss_distill_stage2'], expected)
+
+
+def test_loss_weight_schedule_warmup_and_stop():
+    model = build(loss_weight_schedule=dict(warmup_iters=4, stop_iter=10))
+    model.eval()
+    hub = MessageHub.get_current_instance()
+    values = {}
+    for it in (0, 3, 10):
+        hub.update_info('iter', it)
+        values[it] = model.loss(*batch())['loss_distill_stage1']
+    torch.testing.assert_close(values[0] * 4, values[3])
+    assert values[10] == 0
+    hub.update_info('iter', 0)
+
+
+def test_predict_and_tensor_modes_are_the_students():
+    model = build()
+    model.eval()
+    inputs, samples = batch()
+    torch.testing.assert_close(model(inputs, samples, mode='tensor'),
+                               model.student(inputs, samples, mode='tensor'))
+    with model.predict_with_teacher():
+        torch.testing.assert_close(model(inputs, samples, mode='tensor'),
+                                   model.teacher(inputs, samples, mode='tensor'))
+    preds = model.val_step(dict(inputs=list(inputs * 255), data_samples=samples))
+    assert len(preds) == 4 and preds[0].pred_score.shape == (NUM_CLASSES, )
+
+
+def test_teacher_inputs_renormalised_when_preprocessors_differ():
+    teacher = classifier(50, 512)
+    teacher['data_preprocessor'] = dict(type='ImgDataPreprocessor', mean=[10., 20., 30.], std=[2., 4., 8.])
+    model = build(teacher=dict(config=teacher, checkpoint=None))
+    raw = torch.rand(1, 3, 8, 8) * 255
+    student_in = raw  # student mean 0, std 1
+    expected = (raw - torch.tensor([10., 20., 30.]).view(1, 3, 1, 1)) / torch.tensor([2., 4., 8.]).view(1, 3, 1, 1)
+    torch.testing.assert_close(model.teacher_inputs(student_in), expected)
+
+
+def test_bad_position_names_the_nearest_modules():
+    points = distiller_cfg()['distill_points']
+    points['stage1']['teacher']['source'] = 'backbone.layer1.2.rleu'
+    with pytest.raises(ValueError, match=r'not a module of the teacher.*backbone\.layer1\.2\.relu'):
+        build(distill_points=points)
+
+
+def test_connector_channel_mismatch_is_reported_before_training():
+    points = distiller_cfg()['distill_points']
+    points['stage1']['connector'] = dict(type='mmkd.ConvBNConnector', in_channels=32)
+    with pytest.raises(ValueError, match=r"stage1.*in_channels=32.*has 64 channels"):
+        build(distill_points=points)
+    points['stage1']['connector'] = dict(type='mmkd.ConvBNConnector', out_channels=100)
+    with pytest.raises(ValueError, match=r"stage1.*out_channels"):
+        build(distill_points=points)
+
+
+def test_spatial_mismatch_needs_a_declared_resize():
+    points = distiller_cfg()['distill_points']
+    points['stage1']['teacher'] = dict(source='backbone.layer2.3.relu', io='input', call=-1)
+    points['stage1']['teacher_transform'] = None
+    with pytest.raises(ValueError, match='resize'):
+        build(distill_points=points)
+    points['stage1']['connector'] = dict(type='mmkd.ConvBNConnector', resize='bilinear')
+    model = build(distill_points=points)
+    model.eval()
+    assert torch.isfinite(model.loss(*batch())['loss_distill_stage1'])
+
+
+def test_teacher_checkpoint_missing_corrupt_or_unfit(tmp_path):
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        build(teacher=dict(config=classifier(50, 512), checkpoint=str(tmp_path / 'none.pth')))
+    corrupt = tmp_path / 'corrupt.pth'
+    corrupt.write_bytes(b'not a checkpoint at all')
+    with pytest.raises(RuntimeError, match='corrupt'):
+        build(teacher=dict(config=classifier(50, 512), checkpoint=str(corrupt)))
+    from mmkd.registry import MODELS
+    other = MODELS.build(classifier(18, 128))
+    unfit = tmp_path / 'unfit.pth'
+    torch.save(dict(state_dict=other.state_dict()), unfit)
+    with pytest.raises(RuntimeError, match='does not fit the teacher'):
+        build(teacher=dict(config=classifier(50, 512), checkpoint=str(unfit)))
+
+
+def test_teacher_and_student_checkpoints_are_loaded(tmp_path):
+    from mmkd.registry import MODELS
+    teacher = MODELS.build(classifier(50, 512))
+    student = MODELS.build(classifier(18, 128))
+    torch.save(dict(state_dict=teacher.state_dict(), meta=dict(iter=3)), tmp_path / 't.pth')
+    torch.save(dict(state_dict=student.state_dict()), tmp_path / 's.pth')
+    model = build(teacher=dict(config=classifier(50, 512), checkpoint=str(tmp_path / 't.pth')),
+                  student_checkpoint=str(tmp_path / 's.pth'))
+    torch.testing.assert_close(model.teacher.backbone.conv1.weight, teacher.backbone.conv1.weight)
+    model.init_weights()
+    torch.testing.assert_close(model.student.backbone.conv1.weight, student.backbone.conv1.weight)
+
+
+def test_config_typos_are_rejected():
+    with pytest.raises(ValueError, match='unknown keys'):
+        build(distill_points=dict(a=dict(distill_points_typo=1, student='x', teacher='y', loss={})))
+    with pytest.raises(ValueError, match='teacher must be dict'):
+        build(teacher=dict(cfg=classifier(50, 512), checkpoint=None))
+    with pytest.raises(ValueError, match="teacher_bn must be"):
+        build(teacher_bn='frozen')
+
+
+def test_to_moves_the_hidden_teacher():
+    model = build()
+    model.to(torch.float64)
+    assert next(model.teacher.parameters()).dtype == torch.float64
+    assert isinstance(model, FeatureDistiller)
