@@ -222,3 +222,23 @@ def test_ofd_pipeline_trains_the_connector():
     loss.backward()
     assert loss.item() > 0
     assert connector.conv.weight.grad.abs().sum() > 0 and student.grad.abs().sum() > 0
+
+
+def test_margin_estimated_from_data_is_the_conditional_negative_mean():
+    from mmkd.models.transforms.margin_relu import MarginReLU
+    relu = MarginReLU(estimate_batches=2).train()
+    x = torch.tensor([[-1., -3., 2.], [4., 5., 6.]]).view(1, 2, 1, 3)   # channel 1 has no negative
+    y = torch.tensor([[-2., 1., 1.], [-8., 1., 1.]]).view(1, 2, 1, 3)
+    relu(x)
+    torch.testing.assert_close(relu.margin, torch.tensor([-2., 0.]))
+    out = relu(y)  # second batch: channel 0 mean of {-1, -3, -2} = -2; channel 1 mean of {-8}
+    torch.testing.assert_close(relu.margin, torch.tensor([-2., -8.]))
+    torch.testing.assert_close(out, torch.maximum(y, relu.margin.view(1, 2, 1, 1)))
+    relu(torch.full((1, 2, 1, 3), -100.))  # estimation is over: the margin stays
+    torch.testing.assert_close(relu.margin, torch.tensor([-2., -8.]))
+    restored = MarginReLU(estimate_batches=2)
+    restored.load_state_dict(relu.state_dict())
+    torch.testing.assert_close(restored(y), out)
+    assert int(restored.batches_seen) == 2
+    with pytest.raises(ValueError, match='either bn='):
+        MarginReLU(bn='backbone.bn', estimate_batches=3)

@@ -78,13 +78,28 @@ class MarginReLU(nn.Module):
     state dict; ``bn`` names the teacher BN (a ``named_modules()`` path) that the distiller resolves and
     passes to :meth:`init_from_bn`. Computation is in float32 whatever the input dtype.
 
+    Teachers without BN before the ReLU (e.g. SSD's VGG16) have no Gaussian to read the margin from:
+    with ``estimate_batches=N`` the margin is the definition itself, estimated from data,
+    ``m_c = E[t_c | t_c < 0]`` over the first N training batches (channels with no negative response get
+    0), then frozen. Until the first batch it is unknown, and the transform is the identity.
+
     Args:
         num_channels (int, optional): Number of channels; if None it is taken from the BN. Defaults to None.
         bn (str, optional): Path of the teacher BN that precedes the recorded ReLU. Defaults to None.
+        estimate_batches (int): Estimate the margin from this many training batches instead of a BN.
     """
 
-    def __init__(self, num_channels: Optional[int] = None, bn: Optional[str] = None) -> None:
+    def __init__(self, num_channels: Optional[int] = None, bn: Optional[str] = None,
+                 estimate_batches: int = 0) -> None:
         super().__init__()
+        if estimate_batches < 0 or (estimate_batches and bn is not None):
+            raise ValueError('give MarginReLU either bn= (margin from the teacher BN) or '
+                             f'estimate_batches>0 (margin from data), got bn={bn!r}, '
+                             f'estimate_batches={estimate_batches}')
+        self.estimate_batches = estimate_batches
+        self.register_buffer('batches_seen', torch.zeros((), dtype=torch.long))
+        self.register_buffer('negative_sum', torch.zeros(num_channels or 0, dtype=torch.float64))
+        self.register_buffer('negative_count', torch.zeros(num_channels or 0, dtype=torch.float64))
         if num_channels is not None and (isinstance(num_channels, bool) or not isinstance(num_channels, int)
                                          or num_channels <= 0):
             raise ValueError(f'num_channels must be a positive int or None, got {num_channels!r}')
@@ -118,6 +133,23 @@ class MarginReLU(nn.Module):
         self._margin_set = True
         return self
 
+    @torch.no_grad()
+    def _estimate(self, t: torch.Tensor) -> None:
+        """Accumulate E[t_c | t_c < 0] over one batch and refresh the margin from the running totals."""
+        dims = [0] + list(range(2, t.dim()))
+        t = t.double()
+        if self.negative_sum.numel() != t.shape[1]:
+            self.negative_sum = t.new_zeros(t.shape[1])
+            self.negative_count = t.new_zeros(t.shape[1])
+        negative = t.clamp(max=0)
+        self.negative_sum += negative.sum(dims)
+        self.negative_count += (t < 0).sum(dims).double()
+        self.batches_seen += 1
+        margin = self.negative_sum / self.negative_count.clamp_min(1)
+        self.margin = margin.float().to(self.margin.device)
+        self.num_channels = margin.numel()
+        self._margin_set = True
+
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs) -> None:
         key = prefix + 'margin'
@@ -125,6 +157,10 @@ class MarginReLU(nn.Module):
             incoming = state_dict[key]
             if self.num_channels is None and incoming.shape != self.margin.shape:
                 self.margin = torch.empty_like(incoming, dtype=self.margin.dtype, device=self.margin.device)
+            for name in ('negative_sum', 'negative_count'):
+                value = state_dict.get(prefix + name)
+                if value is not None and value.shape != getattr(self, name).shape:
+                    setattr(self, name, torch.empty_like(value))
             num_errors = len(error_msgs)
             super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                           unexpected_keys, error_msgs)
@@ -144,6 +180,10 @@ class MarginReLU(nn.Module):
         Returns:
             Tensor: ``max(t, margin)``, same shape, float32.
         """
+        if self.estimate_batches and self.training and self.batches_seen < self.estimate_batches:
+            self._estimate(t)
+        if self.estimate_batches and not self._margin_set:
+            return t.float()
         if not self._margin_set:
             raise RuntimeError('MarginReLU margin is not set: call init_from_bn(teacher_bn) (the distiller does '
                                'this from bn=), build it with MarginReLU.from_bn(...), or load a state dict')
@@ -155,4 +195,5 @@ class MarginReLU(nn.Module):
         return torch.maximum(t.float(), margin)
 
     def extra_repr(self) -> str:
-        return f'num_channels={self.num_channels}, bn={self.bn!r}'
+        source = f'estimate_batches={self.estimate_batches}' if self.estimate_batches else f'bn={self.bn!r}'
+        return f'num_channels={self.num_channels}, {source}'

@@ -1,0 +1,411 @@
+"""Time a distiller's training step against its two parts, on the same batch, in one process.
+
+Three phases run one after another on ONE fetched training batch (data loading is excluded):
+
+1. ``student``: the student built alone from ``model.student``, its own ``train_step`` with an
+   ``OptimWrapper`` built from the config's ``optim_wrapper``;
+2. ``teacher``: the distiller's teacher, forward only (``torch.no_grad()``, fp32, ``mode='tensor'``,
+   backbone + neck + head), on the student-preprocessed batch renormalised for the teacher, exactly
+   as the distiller feeds it (its BatchNorm in the distiller's ``teacher_bn`` mode);
+3. ``distill``: ``FeatureDistiller.train_step`` with an ``OptimWrapper`` over the distiller's
+   parameters (student + connectors; the teacher is not among them).
+
+Each phase: ``--warmup`` untimed iterations, then ``--iters`` timed ones; the median and min seconds
+and the phase's peak memory are printed, with ``distill / (student + teacher)`` for both.
+
+Examples:
+    python tools/analysis/benchmark_distill.py configs/overhaul_ssd_r50_r18_toy.py \
+        --teacher-checkpoint none --cfg-options \
+        train_dataloader.dataset.datasets.0.data_root=/tmp/toy/VOCdevkit/ \
+        train_dataloader.dataset.datasets.1.data_root=/tmp/toy/VOCdevkit/
+    python tools/analysis/benchmark_distill.py CONFIG --device cuda --iters 20 --json bench.json
+"""
+import argparse
+import copy
+import ctypes
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Callable, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmengine.runner.utils import set_random_seed
+
+from mmkd import compat
+from mmkd.registry import MODELS
+
+MiB = 1024 ** 2
+PHASES = ('student', 'teacher', 'distill')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Time student train step, teacher forward and distiller train step on one batch.')
+    parser.add_argument('config', help='distillation config (model.type a mmkd distiller)')
+    parser.add_argument('--batch-size', type=int, default=8, help='images per batch (default: 8)')
+    parser.add_argument('--iters', type=int, default=5, help='timed iterations per phase (default: 5)')
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='untimed iterations before the timed ones (default: 2)')
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu', help='default: cpu')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch.set_num_threads (default: leave torch\'s choice)')
+    parser.add_argument('--teacher-checkpoint', default=None,
+                        help='override model.teacher.checkpoint; "none" = random teacher weights '
+                        '(default: keep the config\'s)')
+    parser.add_argument('--seed', type=int, default=0, help='seed for weights and the batch (default: 0)')
+    parser.add_argument('--json', metavar='OUT', default=None, help='also write the results to OUT')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, in xxx=yyy format (e.g. '
+        'train_dataloader.dataset.datasets.0.data_root=/tmp/toy/VOCdevkit/)')
+    args = parser.parse_args(argv)
+    for name in ('batch_size', 'iters'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
+    if args.warmup < 0:
+        parser.error(f'--warmup must be >= 0, got {args.warmup}')
+    if args.threads is not None and args.threads < 1:
+        parser.error(f'--threads must be >= 1, got {args.threads}')
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        parser.error('--device cuda but torch sees no CUDA device; use --device cpu')
+    return args
+
+
+# ----------------------------------------------------------------------------------------- machine
+def machine_info(device: str) -> Dict[str, object]:
+    """CPU model, visible cores, load average, GPU name, versions and torch threads."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        with open('/proc/loadavg') as f:
+            load = ' '.join(f.read().split()[:3])
+    except OSError:
+        load = 'n/a'
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    import mmcv
+    import mmdet
+    import mmengine
+    info = dict(cpu=cpu, cores_visible=cores, loadavg_1_5_15=load, python=platform.python_version(),
+                torch=torch.__version__, mmengine=mmengine.__version__, mmcv=mmcv.__version__,
+                mmdet=mmdet.__version__, torch_threads=torch.get_num_threads(), device=device,
+                date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))
+    if device == 'cuda':
+        info['gpu'] = torch.cuda.get_device_name()
+        info['cuda'] = torch.version.cuda
+    return info
+
+
+# ------------------------------------------------------------------------------------------ memory
+def _read_status_kib(field: str) -> Optional[int]:
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _reset_hwm() -> bool:
+    """Reset the kernel's peak-RSS counter (VmHWM) by writing 5 to /proc/self/clear_refs (Linux >= 4.0)."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+    except OSError:
+        return False
+    return True
+
+
+def _trim_heap() -> None:
+    """Return freed heap pages to the OS so a phase's baseline RSS is not inflated by earlier phases."""
+    gc.collect()
+    try:
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class CpuPeakMemory:
+    """Peak resident memory of the process during a block, minus the resident memory before it.
+
+    Two readings, the larger is kept: the kernel's VmHWM (reset at the start through
+    /proc/self/clear_refs where allowed, so it is an exact per-phase peak) and the maximum VmRSS of
+    /proc/self/status sampled every ``interval`` seconds by a background thread (torch kernels release
+    the GIL, so the thread samples during compute; it may miss a peak shorter than the interval).
+    """
+
+    def __init__(self, interval: float = 0.005):
+        self.interval = interval
+        self.hwm_works = _reset_hwm()
+        self.method = ('peak VmRSS (kernel VmHWM reset via /proc/self/clear_refs, and a 5 ms sampling '
+                       'thread) minus VmRSS before the phase' if self.hwm_works else
+                       'peak VmRSS sampled every 5 ms by a thread minus VmRSS before the phase')
+
+    def __enter__(self):
+        _trim_heap()
+        self.baseline = _read_status_kib('VmRSS') * 1024
+        self.sampled = self.baseline
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        if self.hwm_works:
+            _reset_hwm()
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            rss = _read_status_kib('VmRSS')
+            if rss is not None:
+                self.sampled = max(self.sampled, rss * 1024)
+            self._stop.wait(self.interval)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        peak = self.sampled
+        if self.hwm_works:
+            peak = max(peak, (_read_status_kib('VmHWM') or 0) * 1024)
+        self.growth = max(peak - self.baseline, 0)
+        return False
+
+
+class CudaPeakMemory:
+    """``torch.cuda.max_memory_allocated`` over a block (reset at its start), and the growth over the
+    memory allocated before it (the phase's weights, parked alone on the GPU)."""
+
+    method = ('torch.cuda.max_memory_allocated after reset_peak_memory_stats; only the phase\'s models '
+              'are on the GPU, so the peak includes their weights and "growth" is peak minus '
+              'memory_allocated before the phase')
+
+    def __enter__(self):
+        gc.collect()
+        torch.cuda.empty_cache()
+        torch.cuda.synchronize()
+        self.baseline = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        return self
+
+    def __exit__(self, *exc):
+        torch.cuda.synchronize()
+        self.peak = torch.cuda.max_memory_allocated()
+        self.growth = max(self.peak - self.baseline, 0)
+        return False
+
+
+def tensor_bytes(modules: List[nn.Module]) -> int:
+    """Bytes of the parameters and buffers of ``modules`` (shared tensors counted once)."""
+    seen, total = set(), 0
+    for module in modules:
+        for tensor in list(module.parameters()) + list(module.buffers()):
+            if tensor.data_ptr() not in seen:
+                seen.add(tensor.data_ptr())
+                total += tensor.numel() * tensor.element_size()
+    return total
+
+
+# ----------------------------------------------------------------------------------------- config
+def load_cfg(args: argparse.Namespace) -> Config:
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model = cfg.get('model')
+    if model is None or 'student' not in model or 'teacher' not in model:
+        raise SystemExit(f'{args.config}: model needs `student` and `teacher` entries (a distiller such '
+                         'as mmkd.FeatureDistiller); this script compares a distiller with its parts.')
+    if args.teacher_checkpoint is not None:
+        ckpt = args.teacher_checkpoint
+        cfg.model.teacher.checkpoint = None if ckpt.lower() == 'none' else ckpt
+    if cfg.get('optim_wrapper') is None:
+        raise SystemExit(f'{args.config}: no `optim_wrapper` in the config; add one or inherit a schedule.')
+    return cfg
+
+
+def fetch_batch(cfg: Config, batch_size: int, seed: int) -> dict:
+    """One batch of the config's train dataloader (no workers), fetched once."""
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.batch_size = batch_size
+    loader_cfg.num_workers = 0
+    loader_cfg.persistent_workers = False
+    loader_cfg.pop('prefetch_factor', None)
+    try:
+        loader = Runner.build_dataloader(loader_cfg, seed=seed)
+        return next(iter(loader))
+    except FileNotFoundError as err:
+        raise SystemExit(f'train data not found ({err}). Point the config at your data with '
+                         '--cfg-options, e.g. train_dataloader.dataset.datasets.0.data_root=DIR/VOCdevkit/ '
+                         'train_dataloader.dataset.datasets.1.data_root=DIR/VOCdevkit/ (toy data: '
+                         'python tools/misc/make_toy_data.py --out DIR).') from err
+
+
+# ------------------------------------------------------------------------------------------ timing
+def sync(device: str) -> None:
+    if device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def run_phase(name: str, step: Callable[[], None], prepare: Callable[[], None], args, meter) -> dict:
+    """``warmup`` + ``iters`` calls of ``step`` inside ``meter``; ``prepare`` runs untimed before each."""
+    times = []
+    with meter:
+        for i in range(args.warmup + args.iters):
+            prepare()
+            sync(args.device)
+            start = time.perf_counter()
+            step()
+            sync(args.device)
+            if i >= args.warmup:
+                times.append(time.perf_counter() - start)
+    result = dict(times_s=times, median_s=statistics.median(times), min_s=min(times),
+                  mem_growth_bytes=meter.growth, mem_baseline_bytes=meter.baseline)
+    print(f'  {name:8s} done: median {result["median_s"]:.3f} s', flush=True)
+    return result
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    compat.apply()
+    cfg = load_cfg(args)
+    init_default_scope(cfg.get('default_scope', 'mmkd'))
+    set_random_seed(args.seed)
+    device = torch.device(args.device)
+    info = machine_info(args.device)
+
+    batch = fetch_batch(cfg, args.batch_size, args.seed)
+    set_random_seed(args.seed)
+    distiller = MODELS.build(copy.deepcopy(cfg.model))
+    distiller.init_weights()
+    student = MODELS.build(copy.deepcopy(cfg.model.student))
+    student.init_weights()
+    teacher = distiller.teacher
+    weights = dict(student=tensor_bytes([student]), teacher=tensor_bytes([teacher]),
+                   distill=tensor_bytes([distiller, teacher]))
+
+    meter_cls = CudaPeakMemory if args.device == 'cuda' else CpuPeakMemory
+    method = meter_cls().method if args.device == 'cpu' else meter_cls.method
+    header = [
+        f'config          : {args.config}',
+        f'teacher ckpt    : {cfg.model.teacher.checkpoint} (teacher_bn={getattr(distiller, "teacher_bn", "?")})',
+        f'batch           : {args.batch_size} images, fetched once and reused by every phase '
+        '(data loading excluded; a fresh deep copy per iteration, untimed)',
+        f'iterations      : {args.warmup} warm-up + {args.iters} timed per phase',
+        f'machine         : {info["cpu"]}, {info["cores_visible"]} visible cores, load avg '
+        f'{info["loadavg_1_5_15"]}' + (f'; GPU {info["gpu"]} (CUDA {info["cuda"]})'
+                                        if args.device == 'cuda' else ''),
+        f'software        : python {info["python"]}, torch {info["torch"]} ({info["torch_threads"]} '
+        f'threads), mmengine {info["mmengine"]}, mmcv {info["mmcv"]}, mmdet {info["mmdet"]}',
+        f'device / date   : {args.device} / {info["date"]}',
+        f'memory          : {method}',
+    ]
+    print('\n'.join(header), flush=True)
+
+    def on_device(active: List[nn.Module]) -> None:
+        """On CUDA, only the phase's models on the GPU (so the peak is theirs); CPU: nothing to do."""
+        if args.device != 'cuda':
+            return
+        for module in (student, distiller):
+            module.to('cpu')
+        for module in active:
+            module.to(device)
+        gc.collect()
+        torch.cuda.empty_cache()
+
+    results = {}
+    step_input = {}
+
+    def fresh_batch():
+        step_input['data'] = copy.deepcopy(batch)
+
+    # 1. student alone
+    on_device([student])
+    student.train()
+    optim = build_optim_wrapper(student, copy.deepcopy(cfg.optim_wrapper))
+    results['student'] = run_phase(
+        'student', lambda: student.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
+    del optim
+
+    # 2. teacher forward alone, on the batch as the distiller hands it to the teacher
+    on_device([teacher])
+    distiller.train()  # puts the teacher in the distiller's mode (eval, BN per teacher_bn)
+    distiller.data_preprocessor.to(device)
+    with torch.no_grad():
+        teacher_x = distiller.teacher_inputs(distiller.data_preprocessor(copy.deepcopy(batch), True)['inputs'])
+
+    def teacher_step():
+        with torch.no_grad():
+            teacher(teacher_x, None, mode='tensor')
+
+    results['teacher'] = run_phase('teacher', teacher_step, lambda: None, args, meter_cls())
+    del teacher_x
+
+    # 3. the distiller's training step
+    on_device([distiller])
+    distiller.train()
+    optim = build_optim_wrapper(distiller, copy.deepcopy(cfg.optim_wrapper))
+    results['distill'] = run_phase(
+        'distill', lambda: distiller.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
+    del optim
+
+    for name in PHASES:
+        results[name]['weights_bytes'] = weights[name]
+        if args.device == 'cuda':
+            results[name]['mem_peak_bytes'] = results[name]['mem_growth_bytes'] + results[name]['mem_baseline_bytes']
+        else:
+            results[name]['mem_peak_bytes'] = results[name]['mem_growth_bytes'] + weights[name]
+
+    def ratio(key: str) -> float:
+        return results['distill'][key] / max(results['student'][key] + results['teacher'][key], 1e-12)
+
+    ratios = dict(time_median=ratio('median_s'), time_min=ratio('min_s'),
+                  memory_peak=ratio('mem_peak_bytes'), memory_growth=ratio('mem_growth_bytes'))
+
+    peak_label = 'peak MiB' if args.device == 'cuda' else 'growth+weights MiB'
+    print()
+    print(f'{"phase":10s}{"median s":>10s}{"min s":>10s}{"growth MiB":>12s}{"weights MiB":>13s}'
+          f'{peak_label:>20s}')
+    for name in PHASES:
+        r = results[name]
+        print(f'{name:10s}{r["median_s"]:10.3f}{r["min_s"]:10.3f}{r["mem_growth_bytes"] / MiB:12.1f}'
+              f'{r["weights_bytes"] / MiB:13.1f}{r["mem_peak_bytes"] / MiB:20.1f}')
+    print()
+    print(f'time   distill / (student + teacher): median {ratios["time_median"]:.3f}, '
+          f'min {ratios["time_min"]:.3f}')
+    print(f'memory distill / (student + teacher): {peak_label} {ratios["memory_peak"]:.3f}, '
+          f'growth {ratios["memory_growth"]:.3f}')
+    if args.device == 'cpu':
+        print('(CPU: "growth" = peak RSS over the RSS before the phase (activations, gradients, optimizer '
+              'state, allocator slack); "weights" = parameter and buffer bytes of the phase\'s models, '
+              'already resident before the phase.)')
+
+    if args.json:
+        out = dict(config=args.config, args=vars(args), machine=info, memory_method=method,
+                   teacher_checkpoint=cfg.model.teacher.checkpoint, phases=results, ratios=ratios)
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(out, f, indent=2)
+        print(f'results written to {args.json}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
