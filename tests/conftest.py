@@ -4,12 +4,19 @@ import subprocess
 import sys
 
 import pytest
+from mmengine.registry import init_default_scope
 
 from mmkd import compat
 
 compat.apply()  # the tests read checkpoints with torch.load, like the tools do
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+@pytest.fixture(autouse=True)
+def mmkd_default_scope():
+    """Each test starts in the ``mmkd`` scope, whatever scope an earlier test switched to."""
+    init_default_scope('mmkd')
 
 
 @pytest.fixture(scope='session')

@@ -1,13 +1,45 @@
-"""What ``tools/train.py`` and ``tools/test.py`` do to a config before handing it to ``Runner``."""
+"""What ``tools/train.py`` and ``tools/test.py`` share: arguments, config loading, runtime set-up."""
+import argparse
 import json
 import os
+import os.path as osp
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 from mmkd import compat
+from mmkd.utils.config import load_config
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """``--cfg-options``, ``--launcher`` and ``--local_rank``, as in every OpenMMLab tool."""
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, in xxx=yyy format (e.g. train_cfg.max_iters=10)')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def load_tool_config(args: argparse.Namespace) -> Config:
+    """The config with ``--cfg-options``, ``--launcher`` and the work dir applied."""
+    cfg = load_config(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
 
 
 def enable_amp(cfg: Config) -> None:

@@ -37,6 +37,7 @@ from typing import Callable, Dict, List, Optional
 import torch
 import torch.nn as nn
 from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -284,6 +285,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+    # warnings only: keeps mmengine's per-parameter init_weights report out of the output
+    MMLogger.get_instance('benchmark_distill', log_level='WARNING')
     compat.apply()
     cfg = load_cfg(args)
     init_default_scope(cfg.get('default_scope', 'mmkd'))

@@ -1,0 +1,204 @@
+"""tools/analysis/list_positions.py: rows, roles, shapes, JSON and OFD suggestions on tiny models."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn as nn
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'list_positions', osp.join(REPO, 'tools', 'analysis', 'list_positions.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = load_tool()
+
+# mmdet ResNet at 32x32: 7x7 stride-2 conv -> 16x16, max-pool -> 8x8, layer1 (stride 1) -> 8x8 with 64
+# channels, layer2 (stride 2) -> 4x4 with 128 channels (basic blocks) or 512 (bottlenecks, expansion 4).
+CLASSIFIER = """
+default_scope = 'mmkd'
+model = dict(
+    type='mmkd.ImageClassifier',
+    backbone=dict(type='mmdet.ResNet', depth={depth}, num_stages=2, strides=(1, 2), dilations=(1, 1),
+                  out_indices=(0, 1), norm_eval=False,
+                  init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18')),
+    head=dict(type='mmkd.LinearClsHead', num_classes=3, in_channels={channels}))
+"""
+
+@pytest.fixture
+def r18_config(tmp_path):
+    path = tmp_path / 'tiny_r18.py'
+    path.write_text(CLASSIFIER.format(depth=18, channels=128))
+    return str(path)
+
+
+def by_name(rows):
+    return {row['name']: row for row in rows}
+
+
+def test_resnet18_rows_roles_shapes_and_json(r18_config, tmp_path, capsys):
+    out = tmp_path / 'rows' / 'r18.json'
+    rows = tool.main([r18_config, '--input-size', '32', '32', '--json', str(out)])
+    printed = capsys.readouterr().out
+    rows_by_name = by_name(rows)
+
+    relu = rows_by_name['backbone.layer1.1.relu']
+    assert relu['type'] == 'ReLU' and relu['role'] == 'activation' and relu['inplace']
+    assert relu['calls'] == 2  # BasicBlock: one ReLU module after bn1 and after the residual sum
+    assert relu['output_shapes'] == [[1, 64, 8, 8], [1, 64, 8, 8]]
+    assert relu['position'] == dict(source='backbone.layer1.1.relu', io='input', call=-1)
+    assert relu['fed_by']['source'] == 'backbone.layer1.1.bn2'
+
+    bn2 = rows_by_name['backbone.layer1.1.bn2']
+    assert bn2['role'] == 'pre-act (norm)'
+    assert [(f['source'], f['io'], f['call'], f['detected_by']) for f in bn2['feeds']] == [
+        ('backbone.layer1.1.relu', 'input', -1, 'identity')]
+    assert rows_by_name['backbone.layer1.1.bn1']['feeds'][0]['call'] == 0
+    assert rows_by_name['backbone.layer1.1.conv1']['role'] == '-'
+
+    # first block of layer2: bn2 reaches the ReLU through the in-place `out += identity`; the
+    # shortcut BN, called in between, does not feed it directly
+    assert rows_by_name['backbone.layer2.0.bn2']['role'] == 'pre-act (norm)'
+    assert rows_by_name['backbone.layer2.0.downsample.1']['role'] == '-'
+    assert rows_by_name['backbone.layer2.0.relu']['output_shapes'] == [[1, 128, 4, 4]] * 2
+    assert rows_by_name['backbone.layer2.0.conv1']['output_shapes'] == [[1, 128, 4, 4]]
+
+    # stem: 7x7 stride-2 conv on 32 px -> 16 px, then the max-pool halves it
+    assert rows_by_name['backbone.relu']['output_shapes'] == [[1, 64, 16, 16]]
+    assert rows_by_name['backbone.relu']['fed_by']['source'] == 'backbone.bn1'
+    assert rows_by_name['backbone.maxpool']['output_shapes'] == [[1, 64, 8, 8]]
+    assert rows_by_name['backbone.maxpool']['role'] == '-'
+
+    block = rows_by_name['backbone.layer1.1']
+    assert block['role'] == 'post-act'
+    assert block['produced_by'] == dict(source='backbone.layer1.1.relu', call=-1)
+    assert rows_by_name['backbone.layer2']['role'] == 'post-act'
+    assert rows_by_name['head']['output_shapes'] == [[1, 3]]
+    assert rows_by_name['head.loss_module']['calls'] == 0
+    assert 'data_preprocessor' in rows_by_name  # listed, never called in mode='tensor'
+
+    # the table has one line per row and the in-place mark
+    table_lines = {line.split()[0]: line for line in printed.splitlines() if line.startswith('backbone')}
+    assert set(table_lines) == {name for name in rows_by_name if name.startswith('backbone')}
+    assert 'activation (in-place)' in table_lines['backbone.layer1.1.relu']
+    assert "pre-activation = dict(source='backbone.layer1.1.relu', io='input', call=-1)" in printed
+
+    saved = json.loads(out.read_text())
+    assert saved['rows'] == rows
+    assert saved['input_size'] == [32, 32]
+    (suggestion, ) = saved['ofd_suggestions']
+    assert suggestion['backbone'] == 'backbone' and suggestion['kind'] == 'ResNet'
+    assert [(p['position']['source'], p['bn'], p['shape']) for p in suggestion['points']] == [
+        ('backbone.layer1.1.relu', 'backbone.layer1.1.bn2', [1, 64, 8, 8]),
+        ('backbone.layer2.1.relu', 'backbone.layer2.1.bn2', [1, 128, 4, 4])]
+    assert "layer2: dict(source='backbone.layer2.1.relu', io='input', call=-1), bn='backbone.layer2.1.bn2'" \
+        in printed
+
+
+def test_filter_and_errors(r18_config, capsys):
+    rows = tool.main([r18_config, '--input-size', '32', '32', '--filter', r'layer1\.1\.bn'])
+    assert [r['name'] for r in rows] == ['backbone.layer1.1.bn1', 'backbone.layer1.1.bn2']
+    capsys.readouterr()
+
+    with pytest.raises(SystemExit) as exc:
+        tool.main([r18_config, '--model', 'teacher'])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert '--model teacher needs a distillation config' in err and "'mmkd.ImageClassifier'" in err
+
+    with pytest.raises(SystemExit):
+        tool.main([r18_config, '--filter', '('])
+    assert 'not a valid regular expression' in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):
+        tool.main([r18_config, '--input-size', '0', '32'])
+    assert '--input-size must be two positive integers' in capsys.readouterr().err
+
+    class TooSmall(nn.Module):
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            return nn.functional.conv2d(inputs, torch.zeros(1, 3, 5, 5))
+
+    with pytest.raises(RuntimeError, match=r'\(1, 3, 4, 4\) input .* pass --input-size H W'):
+        tool.trace_model(TooSmall(), (4, 4))
+
+
+def test_distill_config_teacher_without_checkpoint(tmp_path, r18_config, capsys):
+    teacher = tmp_path / 'tiny_r50.py'
+    teacher.write_text(CLASSIFIER.format(depth=50, channels=512))
+    distill = tmp_path / 'distill.py'
+    distill.write_text(f"""
+_base_ = ['{r18_config}']
+model = dict(
+    _delete_=True,
+    type='mmkd.FeatureDistiller',
+    student={{{{_base_.model}}}},
+    teacher=dict(config='{teacher}', checkpoint='{tmp_path}/missing.pth'),
+    input_size=(32, 32),
+    distill_points=dict())
+""")
+    student = by_name(tool.main([str(distill), '--filter', 'layer1']))
+    assert 'backbone.layer1.1.relu' in student and 'backbone.layer1.2.relu' not in student
+    rows = by_name(tool.main([str(distill), '--model', 'teacher', '--filter', 'layer1']))
+    printed = capsys.readouterr().out
+    relu = rows['backbone.layer1.2.relu']
+    assert relu['calls'] == 3  # Bottleneck: after bn1, bn2, and the residual sum
+    assert relu['output_shapes'] == [[1, 64, 8, 8], [1, 64, 8, 8], [1, 256, 8, 8]]
+    assert rows['backbone.layer1.2.bn2']['feeds'][0]['call'] == 1
+    assert rows['backbone.layer1.2.bn3']['feeds'][0]['call'] == -1
+    assert "bn='backbone.layer1.2.bn3', shape (1, 256, 8, 8)" in printed
+    assert "bn='backbone.layer2.3.bn3', shape (1, 512, 4, 4)" in printed
+
+
+class FunctionalTail(nn.Module):
+    """conv -> bn -> (x * 1, out of place) -> GELU module -> F.relu, then a pass-through."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.act = nn.GELU()
+        self.block = nn.Sequential(nn.Conv2d(4, 4, 1), nn.BatchNorm2d(4), nn.ReLU())
+        self.keep = nn.Identity()
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        x = self.act(self.bn(self.conv(inputs)) * 1.0)
+        x = self.keep(self.block(x))
+        return torch.relu(x)
+
+
+def test_heuristics_order_fallback_and_post_act():
+    model = FunctionalTail()
+    rows = by_name(tool.build_rows(tool.trace_model(model, (6, 5))))
+    # no tensor identity (the product is a new tensor): linked by call order, and said so
+    assert rows['bn']['role'] == 'pre-act (norm)'
+    assert rows['bn']['feeds'][0]['detected_by'] == 'order'
+    assert rows['act']['role'] == 'activation' and not rows['act']['inplace']
+    assert rows['act']['output_shapes'] == [[1, 4, 6, 5]]
+    assert rows['block.1']['feeds'][0]['detected_by'] == 'identity'
+    assert rows['block']['role'] == 'post-act'
+    assert rows['block']['produced_by'] == dict(source='block.2', call=-1)
+    assert rows['keep']['role'] == 'post-act'  # returns the ReLU output object unchanged
+    assert rows['conv']['role'] == '-'
+    assert all(not name.startswith('relu') for name in rows)  # functional ops have no row
+
+
+@pytest.mark.skipif(not osp.isfile(osp.join(REPO, 'configs', 'overhaul_ssd_r50_r18_toy.py')),
+                    reason='OFD SSD config missing')
+def test_ssd_teacher_stage1(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)  # the teacher config path in the distillation config is repo-relative
+    rows = by_name(tool.main(['configs/overhaul_ssd_r50_r18_toy.py', '--model', 'teacher',
+                              '--filter', 'layer1']))
+    printed = capsys.readouterr().out
+    assert '(1, 3, 300, 300)' in printed  # the distiller's input_size
+    # 300 px: stride-2 conv 150, max-pool 75; Bottleneck expansion 4 -> 256 channels
+    assert rows['backbone.layer1.2.relu']['output_shapes'][-1] == [1, 256, 75, 75]
+    assert rows['backbone.layer1.2.bn3']['feeds'][0]['source'] == 'backbone.layer1.2.relu'
+    assert "layer3: dict(source='backbone.layer3.5.relu', io='input', call=-1), " \
+        "bn='backbone.layer3.5.bn3', shape (1, 1024, 19, 19)" in printed

@@ -1,0 +1,557 @@
+"""List the modules of a model that can serve as distillation positions, with shapes and roles.
+
+Usage::
+
+    python tools/analysis/list_positions.py CONFIG [--input-size H W] [--model student|teacher]
+        [--filter REGEX] [--json OUT] [--cfg-options k=v ...]
+
+CONFIG is a plain task config (mmdet / mmseg / mmkd classifier) or a distillation config whose
+``model.type`` is ``mmkd.FeatureDistiller``; then ``--model`` picks ``model.student`` (default) or the
+model of ``model.teacher.config``. The model is built with random weights: no checkpoint is loaded,
+every ``init_cfg``/``pretrained`` in the model config is set to None and ``init_weights()`` is never
+called, so nothing is downloaded. Input size: ``--input-size``, else the distiller's ``input_size``,
+else the config's top-level ``input_size`` (mmdet SSD bases set 300) or ``crop_size`` (mmseg), else
+224x224.
+
+One forward of ``torch.randn(1, 3, H, W)`` runs in ``mode='tensor'``, in eval mode, under
+``torch.no_grad()``, with a forward pre-hook and a forward hook on every sub-module. Per module and call
+they record the shape of the first tensor of the input and of the output (the first tensor, depth
+first, of a tuple/list/dict output). One row per module: name (a ``ModuleRecorder`` ``source``), type,
+calls, output shape(s) (per call when they differ) and a role, found with these heuristics:
+
+* ``activation``: the module is an instance of a ReLU-like or smooth activation class (ReLU, ReLU6,
+  LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU/Swish, Mish, Hardswish/HSwish, Softplus).
+  Gates (Sigmoid, HSigmoid, Tanh, Softmax) are not counted. ``(in-place)`` marks modules that overwrite
+  their input (``inplace=True``, or an output that is the input tensor object): their input, the
+  pre-activation, only exists until the call, so record it with ``io='input'`` -- ``ModuleRecorder``
+  clones it in a pre-hook. The note gives that recorder for the last call. Activations applied as
+  functions (``F.relu(x)``) are not modules: no hook sees them, so they appear nowhere.
+* ``pre-act (norm)``: a BatchNorm / SyncBatchNorm / GroupNorm / LayerNorm / InstanceNorm module whose
+  output feeds an activation call. Feeding is detected by tensor identity first: the activation
+  receives the very tensor object the norm returned. In-place updates keep the object, so the norm
+  before ``out += identity; out = relu(out)`` (mmdet/mmseg/torchvision ResNet blocks) counts: the
+  activation then sees norm output + shortcut, which is what Overhaul distillation takes as the
+  pre-ReLU feature and its BN. If no object matches (an out-of-place op came between), the fallback
+  is call order: the leaf-module call right before the activation call is a norm call with the same
+  output shape as the activation input. The note names the recorder of the activation input fed.
+* ``post-act``: any other module whose (first) output tensor is the very object an activation call
+  returned -- blocks and stages ending in an activation, e.g. a ResNet ``BasicBlock``. Outputs produced
+  by other ops after an activation (pooling, ``x + y``) are ``-``, even when non-negative.
+* ``-``: everything else, and modules not called in ``mode='tensor'`` (calls 0).
+
+At the end, for mmdet/mmseg ResNet backbones and MobileNetV2 backbones, the Overhaul feature
+distillation positions (Heo et al., ICCV 2019) are suggested with the BN that gives the teacher margin:
+ResNet: for every stage, the input of the last call of the last block's ``relu`` (stage output before
+its final ReLU) with that block's last BN (``bn3`` of a Bottleneck, ``bn2`` of a BasicBlock).
+MobileNetV2: for every backbone output (``out_indices``), the pre-ReLU6 output of the expansion conv
+of the next layer's first block -- the first op that reads the stage output, before any stride -- with
+that conv's BN, as the official OFD MobileNetV2 code does; the last layer has no following ReLU, so its
+own (linear) output is the position, with its last BN.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import re
+import sys
+import weakref
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.registry import init_default_scope
+from torch.nn.modules.batchnorm import _NormBase
+
+ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.CELU, nn.SELU, nn.GELU,
+               nn.SiLU, nn.Mish, nn.Hardswish, nn.Softplus)
+# activations of other libraries, matched by class name (mmcv's HSwish and Swish are not torch classes)
+ACTIVATION_NAMES = {'HSwish', 'Swish', 'QuickGELU', 'HardSwish', 'MemoryEfficientSwish'}
+NORMS = (_NormBase, nn.GroupNorm, nn.LayerNorm)
+NORM_NAME = re.compile(r'(Batch|Group|Layer|Instance)Norm')
+DEFAULT_INPUT_SIZE = (224, 224)
+
+
+def is_activation(module: nn.Module) -> bool:
+    return isinstance(module, ACTIVATIONS) or type(module).__name__ in ACTIVATION_NAMES
+
+
+def is_norm(module: nn.Module) -> bool:
+    return isinstance(module, NORMS) or bool(NORM_NAME.search(type(module).__name__))
+
+
+def first_tensor(value) -> Optional[torch.Tensor]:
+    """The first tensor in ``value``, searching tuples, lists and dict values depth first."""
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def recorder(source: str, io: str, call: int) -> str:
+    """The ``ModuleRecorder`` kwargs, as they would be written in a config."""
+    return f"dict(source='{source}', io='{io}', call={call})"
+
+
+class CallTracer:
+    """Forward hooks on every sub-module that record each call and link norms/activations.
+
+    Tensors are tracked by object identity through weak references, so nothing is kept alive and a
+    recycled ``id()`` can never match a dead tensor.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        self.modules = {name: m for name, m in model.named_modules() if name}
+        self.calls: Dict[str, List[dict]] = defaultdict(list)
+        self.inplace: Dict[str, bool] = {}
+        self.feeds: Dict[str, List[Tuple[int, str, int, str]]] = defaultdict(list)
+        self.fed_by: Dict[Tuple[str, int], Tuple[str, int, str]] = {}
+        self.post_act: Dict[Tuple[str, int], Tuple[str, int]] = {}
+        self._norm_outputs: Dict[int, Tuple[weakref.ref, str, int]] = {}
+        self._act_outputs: Dict[int, Tuple[weakref.ref, str, int]] = {}
+        self._stack: Dict[str, List[int]] = defaultdict(list)
+        self._last_leaf: Optional[Tuple[str, int]] = None
+        self._handles = []
+        for name, module in self.modules.items():
+            leaf = next(module.children(), None) is None
+            self._handles.append(module.register_forward_pre_hook(
+                self._pre_hook(name, leaf), with_kwargs=True))
+            self._handles.append(module.register_forward_hook(self._hook(name, leaf), with_kwargs=True))
+
+    def remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    @staticmethod
+    def _lookup(table: dict, tensor: Optional[torch.Tensor]):
+        if tensor is None:
+            return None
+        entry = table.get(id(tensor))
+        if entry is None or entry[0]() is not tensor:
+            return None
+        return entry[1:]
+
+    @staticmethod
+    def _remember(table: dict, tensor: Optional[torch.Tensor], name: str, call: int) -> None:
+        if tensor is None:
+            return
+        try:
+            ref = weakref.ref(tensor)
+        except TypeError:
+            return
+        table[id(tensor)] = (ref, name, call)
+
+    def _pre_hook(self, name: str, leaf: bool):
+        def hook(module, args, kwargs):
+            call = len(self.calls[name])
+            inp = first_tensor(args)
+            if inp is None:
+                inp = first_tensor(kwargs)
+            self.calls[name].append(dict(
+                input_shape=list(inp.shape) if inp is not None else None,
+                output_shape=None, output_kind='none'))
+            self._stack[name].append(call)
+            if is_activation(module):
+                linked = self._lookup(self._norm_outputs, inp)
+                how = 'identity'
+                if linked is None and self._last_leaf is not None and inp is not None:
+                    prev, prev_call = self._last_leaf
+                    prev_shape = self.calls[prev][prev_call]['output_shape']
+                    if is_norm(self.modules[prev]) and prev_shape == list(inp.shape):
+                        linked, how = (prev, prev_call), 'order'
+                if linked is not None:
+                    self.fed_by[(name, call)] = (*linked, how)
+                    self.feeds[linked[0]].append((linked[1], name, call, how))
+            return None
+
+        return hook
+
+    def _hook(self, name: str, leaf: bool):
+        def hook(module, args, kwargs, output):
+            call = self._stack[name].pop()
+            out = first_tensor(output)
+            record = self.calls[name][call]
+            if out is not None:
+                record['output_shape'] = list(out.shape)
+                kind = 'tensor' if isinstance(output, torch.Tensor) else type(output).__name__
+                record['output_kind'] = kind
+            if is_activation(module):
+                inp = first_tensor(args)
+                self.inplace[name] = (self.inplace.get(name, False) or bool(getattr(module, 'inplace', False))
+                                      or (out is not None and out is inp))
+                self._remember(self._act_outputs, out, name, call)
+            else:
+                if is_norm(module):
+                    self._remember(self._norm_outputs, out, name, call)
+                produced = self._lookup(self._act_outputs, out)
+                if produced is not None:
+                    self.post_act[(name, call)] = produced
+            if leaf:
+                self._last_leaf = (name, call)
+
+        return hook
+
+
+def format_shape(shape: Optional[Sequence[int]]) -> str:
+    return '-' if shape is None else '(' + ', '.join(str(s) for s in shape) + ')'
+
+
+def signed_call(call: int, num_calls: int) -> int:
+    """``-1`` for the last call (what recorders use), the 0-based index otherwise."""
+    return -1 if call == num_calls - 1 else call
+
+
+def build_rows(tracer: CallTracer) -> List[dict]:
+    """One row per module, in ``named_modules()`` order."""
+    rows = []
+    for name, module in tracer.modules.items():
+        calls = tracer.calls.get(name, [])
+        num = len(calls)
+        shapes = [c['output_shape'] for c in calls]
+        kinds = {c['output_kind'] for c in calls}
+        row = dict(name=name, type=type(module).__name__, calls=num, output_shapes=shapes,
+                   input_shapes=[c['input_shape'] for c in calls],
+                   output_kind=kinds.pop() if len(kinds) == 1 else ('mixed' if kinds else 'none'),
+                   role='-', inplace=False, position=None, feeds=[], fed_by=None, produced_by=None, note='')
+        notes = []
+        if num == 0:
+            notes.append("not called in mode='tensor'")
+        elif is_activation(module):
+            row['role'] = 'activation'
+            row['inplace'] = tracer.inplace.get(name, False)
+            row['position'] = dict(source=name, io='input', call=-1)
+            notes.append('pre-activation = ' + recorder(name, 'input', -1))
+            fed = tracer.fed_by.get((name, num - 1))
+            if fed is not None:
+                row['fed_by'] = dict(source=fed[0], call=fed[1], detected_by=fed[2])
+                notes.append(f'fed by {fed[0]}' + (' (by call order)' if fed[2] == 'order' else ''))
+        elif is_norm(module) and tracer.feeds.get(name):
+            row['role'] = 'pre-act (norm)'
+            for norm_call, act, act_call, how in tracer.feeds[name]:
+                position = dict(source=act, io='input',
+                                call=signed_call(act_call, len(tracer.calls[act])))
+                row['feeds'].append(dict(norm_call=norm_call, detected_by=how, **position))
+                notes.append('feeds ' + recorder(**position) + (' (by call order)' if how == 'order' else ''))
+        elif (name, num - 1) in tracer.post_act:
+            act, act_call = tracer.post_act[(name, num - 1)]
+            row['role'] = 'post-act'
+            row['produced_by'] = dict(source=act, call=signed_call(act_call, len(tracer.calls[act])))
+            notes.append(f"= output of {act} call={row['produced_by']['call']}")
+        if row['output_kind'] not in ('tensor', 'none'):
+            notes.append(f"output is a {row['output_kind']}: shape of its first tensor; "
+                         'recorders need index=')
+        row['note'] = '; '.join(notes)
+        rows.append(row)
+    return rows
+
+
+def shapes_text(row: dict) -> str:
+    shapes = row['output_shapes']
+    if not shapes:
+        return '-'
+    if all(s == shapes[0] for s in shapes):
+        return format_shape(shapes[0])
+    return ' | '.join(f'#{i} {format_shape(s)}' for i, s in enumerate(shapes))
+
+
+def role_text(row: dict) -> str:
+    return row['role'] + (' (in-place)' if row['inplace'] else '')
+
+
+def format_table(rows: List[dict]) -> str:
+    header = ('NAME', 'TYPE', 'CALLS', 'OUTPUT SHAPE(S)', 'ROLE', 'NOTE')
+    cells = [header] + [(r['name'], r['type'], str(r['calls']), shapes_text(r), role_text(r), r['note'])
+                        for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header) - 1)]
+    lines = []
+    for cell in cells:
+        lines.append('  '.join(v.ljust(w) for v, w in zip(cell[:-1], widths)) + '  ' + cell[-1])
+    lines[0] = lines[0].rstrip()
+    lines.insert(1, '  '.join('-' * w for w in widths) + '  ' + '-' * len(header[-1]))
+    return '\n'.join(line.rstrip() for line in lines)
+
+
+# ----------------------------------------------------------------------------------- suggestions
+def _known_backbones():
+    """(ResNet classes, MobileNetV2 classes) of mmdet and mmseg that can be imported."""
+    resnets, mobilenets = [], []
+    try:
+        from mmdet.models.backbones import MobileNetV2 as DetMobileNetV2
+        from mmdet.models.backbones import ResNet as DetResNet
+        resnets.append(DetResNet)
+        mobilenets.append(DetMobileNetV2)
+    except ImportError:
+        pass
+    try:
+        from mmseg.models.backbones import MobileNetV2 as SegMobileNetV2
+        from mmseg.models.backbones import ResNet as SegResNet
+        resnets.append(SegResNet)
+        mobilenets.append(SegMobileNetV2)
+    except ImportError:
+        pass
+    return tuple(resnets), tuple(mobilenets)
+
+
+def _input_shape(tracer: CallTracer, name: str, call: int = -1):
+    calls = tracer.calls.get(name)
+    return calls[call]['input_shape'] if calls else None
+
+
+def _output_shape(tracer: CallTracer, name: str, call: int = -1):
+    calls = tracer.calls.get(name)
+    return calls[call]['output_shape'] if calls else None
+
+
+def _resnet_positions(prefix: str, backbone: nn.Module, tracer: CallTracer) -> List[dict]:
+    points = []
+    for layer_name in backbone.res_layers:
+        layer = getattr(backbone, layer_name)
+        last = len(layer) - 1
+        block = layer[last]
+        norm = getattr(block, 'norm3_name', None) or getattr(block, 'norm2_name')
+        base = f'{prefix}.{layer_name}.{last}'
+        points.append(dict(stage=layer_name, position=dict(source=f'{base}.relu', io='input', call=-1),
+                           bn=f'{base}.{norm}', shape=_input_shape(tracer, f'{base}.relu')))
+    return points
+
+
+def _conv_module_point(stage: str, name: str, conv_module: nn.Module, tracer: CallTracer) -> Optional[dict]:
+    """The pre-activation of an mmcv ConvModule with a norm and an activation, or None."""
+    if not (getattr(conv_module, 'with_norm', False) and getattr(conv_module, 'with_activation', False)):
+        return None
+    return dict(stage=stage, position=dict(source=f'{name}.activate', io='input', call=-1),
+                bn=f'{name}.{conv_module.norm_name}', shape=_input_shape(tracer, f'{name}.activate'))
+
+
+def _expansion_point(stage: str, name: str, layer: nn.Module, tracer: CallTracer) -> Optional[dict]:
+    """The expansion conv (1x1, groups 1, then BN and ReLU6) of the first inverted residual of a layer."""
+    if not isinstance(layer, nn.Sequential) or not hasattr(layer[0], 'conv'):
+        return _conv_module_point(stage, name, layer, tracer)
+    convs = layer[0].conv
+    first = convs[0]
+    conv = getattr(first, 'conv', None)
+    if len(convs) < 3 or conv is None or conv.groups != 1 or tuple(conv.kernel_size) != (1, 1):
+        return None
+    return _conv_module_point(stage, f'{name}.0.conv.0', first, tracer)
+
+
+def _mobilenet_positions(prefix: str, backbone: nn.Module, tracer: CallTracer) -> List[dict]:
+    points = []
+    layers = list(backbone.layers)
+    for index in sorted(backbone.out_indices):
+        stage = layers[index]
+        if index + 1 < len(layers):
+            nxt = layers[index + 1]
+            point = _expansion_point(stage, f'{prefix}.{nxt}', getattr(backbone, nxt), tracer)
+            if point is None:
+                point = dict(stage=stage, position=None, bn=None, shape=None,
+                             note=f'{prefix}.{nxt} starts without an expansion conv + BN + activation')
+            points.append(point)
+            continue
+        layer = getattr(backbone, stage)
+        if isinstance(layer, nn.Sequential):
+            # last inverted-residual layer: linear bottleneck output, margin from its last BN
+            last = len(layer) - 1
+            norm = layer[last].conv[-1].norm_name
+            points.append(dict(stage=stage, position=dict(source=f'{prefix}.{stage}', io='output', call=-1),
+                               bn=f'{prefix}.{stage}.{last}.conv.{len(layer[last].conv) - 1}.{norm}',
+                               shape=_output_shape(tracer, f'{prefix}.{stage}'),
+                               note='linear bottleneck output (no activation follows)'))
+        else:
+            point = _conv_module_point(stage, f'{prefix}.{stage}', layer, tracer)
+            if point is not None:
+                points.append(point)
+    return points
+
+
+def suggest_ofd(model: nn.Module, tracer: CallTracer) -> List[dict]:
+    """OFD positions for every mmdet/mmseg ResNet or MobileNetV2 found in ``model``."""
+    resnets, mobilenets = _known_backbones()
+    suggestions = []
+    for name, module in model.named_modules():
+        if not name:
+            continue
+        if resnets and isinstance(module, resnets):
+            kind, points = 'ResNet', _resnet_positions(name, module, tracer)
+        elif mobilenets and isinstance(module, mobilenets):
+            kind, points = 'MobileNetV2', _mobilenet_positions(name, module, tracer)
+        else:
+            continue
+        suggestions.append(dict(backbone=name, type=type(module).__name__, kind=kind, points=points))
+    return suggestions
+
+
+def format_suggestions(suggestions: List[dict]) -> str:
+    if not suggestions:
+        return ('No OFD suggestion: no mmdet/mmseg ResNet or MobileNetV2 backbone in this model; pick '
+                "pre-activations from the table (rows with role 'activation' or 'pre-act (norm)').")
+    lines = []
+    for sug in suggestions:
+        what = ('stage outputs before their last ReLU' if sug['kind'] == 'ResNet' else
+                'pre-ReLU6 expansion of each output, read by the next layer')
+        lines.append(f"Suggested OFD positions for {sug['type']} '{sug['backbone']}' ({what}); "
+                     "teacher_transform=dict(type='mmkd.MarginReLU', bn=<bn>):")
+        for p in sug['points']:
+            if p['position'] is None:
+                lines.append(f"  {p['stage']}: none ({p['note']})")
+                continue
+            text = (f"  {p['stage']}: {recorder(**p['position'])}, bn='{p['bn']}', "
+                    f"shape {format_shape(p['shape'])}")
+            lines.append(text + (f"  # {p['note']}" if p.get('note') else ''))
+    return '\n'.join(lines)
+
+
+# ----------------------------------------------------------------------------------------- model
+def clear_pretrained(cfg):
+    """Set every ``init_cfg`` and ``pretrained`` entry of a (nested) model config to None."""
+    if isinstance(cfg, dict):
+        for key in list(cfg):
+            if key in ('init_cfg', 'pretrained'):
+                cfg[key] = None
+            else:
+                clear_pretrained(cfg[key])
+    elif isinstance(cfg, (list, tuple)):
+        for item in cfg:
+            clear_pretrained(item)
+    return cfg
+
+
+def is_distiller(model_cfg: dict) -> bool:
+    return str(model_cfg.get('type', '')).split('.')[-1] == 'FeatureDistiller'
+
+
+def _size_pair(value) -> Optional[Tuple[int, int]]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, value
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return int(value[0]), int(value[1])
+    return None
+
+
+def select_model(cfg: Config, which: str) -> Tuple[ConfigDict, Optional[Tuple[int, int]], str]:
+    """The model config to build, the input size the config implies (or None) and a description."""
+    from mmkd.models.algorithms.feature_distiller import load_model_config
+
+    model_cfg = cfg.get('model')
+    if not isinstance(model_cfg, dict) or 'type' not in model_cfg:
+        raise ValueError('the config has no `model` dict with a `type`; pass a task config (mmdet / mmseg / '
+                         'mmkd classifier) or an mmkd.FeatureDistiller config.')
+    size = _size_pair(cfg.get('input_size')) or _size_pair(cfg.get('crop_size'))
+    if not is_distiller(model_cfg):
+        if which != 'student':
+            raise ValueError(f"--model {which} needs a distillation config (model.type "
+                             f"'mmkd.FeatureDistiller'), but model.type is {model_cfg['type']!r}; drop "
+                             '--model to list this model, or pass the distillation config.')
+        return copy.deepcopy(model_cfg), size, f"model ({model_cfg['type']})"
+    size = _size_pair(model_cfg.get('input_size')) or size
+    if which == 'student':
+        return copy.deepcopy(model_cfg['student']), size, f"student ({model_cfg['student']['type']})"
+    teacher = model_cfg.get('teacher')
+    if not isinstance(teacher, dict) or 'config' not in teacher:
+        raise ValueError('model.teacher must be dict(config=<model dict or config path>, ...) to list the '
+                         'teacher.')
+    teacher_cfg = load_model_config(teacher['config'], teacher.get('cfg_options'))
+    source = teacher['config'] if isinstance(teacher['config'], str) else 'model.teacher.config'
+    return teacher_cfg, size, f"teacher ({teacher_cfg['type']}, from {source}; random weights, no checkpoint)"
+
+
+def trace_model(model: nn.Module, input_size: Tuple[int, int]) -> CallTracer:
+    """One eval-mode, no-grad forward in ``mode='tensor'`` with every module traced."""
+    model.eval()
+    tracer = CallTracer(model)
+    inputs = torch.randn(1, 3, *input_size, generator=torch.Generator().manual_seed(0))
+    try:
+        with torch.no_grad():
+            model(inputs, None, mode='tensor')
+    except Exception as err:
+        raise RuntimeError(
+            f"the dry forward of a (1, 3, {input_size[0]}, {input_size[1]}) input in mode='tensor' failed "
+            f'({type(err).__name__}: {err}); pass --input-size H W that this model accepts (e.g. 300 300 '
+            'for SSD300).') from err
+    finally:
+        tracer.remove()
+    return tracer
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='List the modules that can serve as distillation positions, with output shapes and '
+        'pre-/post-activation roles (one dry forward with random weights).')
+    parser.add_argument('config', help='task config or mmkd.FeatureDistiller config (mmdet::/mmseg:: paths '
+                        'allowed)')
+    parser.add_argument('--input-size', nargs=2, type=int, metavar=('H', 'W'),
+                        help='input height and width of the dry forward (default: the distiller\'s '
+                        'input_size, the config\'s input_size/crop_size, or 224 224)')
+    parser.add_argument('--model', choices=['student', 'teacher'], default='student',
+                        help='for a distillation config: which model to list (default: student)')
+    parser.add_argument('--filter', metavar='REGEX', help='only list modules whose name matches REGEX '
+                        '(re.search)')
+    parser.add_argument('--json', metavar='OUT',
+                        help='also write the rows (and the OFD suggestions) to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config, in xxx=yyy format')
+    return parser, parser.parse_args(argv)
+
+
+def main(argv=None) -> List[dict]:
+    """Run the tool; return the listed rows."""
+    from mmkd import compat
+    from mmkd.registry import MODELS
+    from mmkd.utils.config import load_config
+
+    parser, args = parse_args(argv)
+    try:
+        pattern = re.compile(args.filter) if args.filter else None
+    except re.error as err:
+        parser.error(f'--filter {args.filter!r} is not a valid regular expression: {err}')
+    if args.input_size is not None and min(args.input_size) <= 0:
+        parser.error(f'--input-size must be two positive integers, got {args.input_size}')
+    compat.apply()
+    try:
+        cfg = load_config(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        init_default_scope(cfg.get('default_scope', 'mmkd') or 'mmkd')
+        model_cfg, size, description = select_model(cfg, args.model)
+    except (ValueError, FileNotFoundError) as err:
+        parser.error(str(err))
+    input_size = tuple(args.input_size) if args.input_size else (size or DEFAULT_INPUT_SIZE)
+    model = MODELS.build(clear_pretrained(model_cfg))
+    try:
+        tracer = trace_model(model, input_size)
+    except RuntimeError as err:
+        parser.error(str(err))
+    rows = build_rows(tracer)
+    if pattern is not None:
+        rows = [r for r in rows if pattern.search(r['name'])]
+    suggestions = suggest_ofd(model, tracer)
+
+    print(f"{args.config}: {description}; one forward of (1, 3, {input_size[0]}, {input_size[1]}) in "
+          "mode='tensor', eval, random weights")
+    print("Roles: activation = pre-activation is its input; pre-act (norm) = norm output feeding an "
+          "activation; post-act = output made by an activation. (in-place): the input is overwritten, "
+          "record it with io='input' (ModuleRecorder clones it).")
+    print(format_table(rows) if rows else f'no module name matches --filter {args.filter!r}')
+    print()
+    print(format_suggestions(suggestions))
+    if args.json:
+        out_dir = osp.dirname(osp.abspath(args.json))
+        os.makedirs(out_dir, exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(dict(config=args.config, model=args.model, input_size=list(input_size), rows=rows,
+                           ofd_suggestions=suggestions), f, indent=1)
+        print(f'rows written to {args.json}')
+    return rows
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
