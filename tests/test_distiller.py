@@ -255,3 +255,15 @@ def test_to_moves_the_hidden_teacher():
     model.to(torch.float64)
     assert next(model.teacher.parameters()).dtype == torch.float64
     assert isinstance(model, FeatureDistiller)
+
+
+def test_teacher_config_from_a_package_path():
+    from mmkd.models.algorithms.feature_distiller import load_model_config
+    model = load_model_config('mmdet::ssd/ssd300_coco.py')
+    assert model.type == 'SingleStageDetector' and model._scope_ == 'mmdet'
+    assert model.backbone.type == 'SSDVGG'
+    patched = load_model_config('mmdet::ssd/ssd300_coco.py',
+                                cfg_options={'model.bbox_head.num_classes': 6})
+    assert patched.bbox_head.num_classes == 6
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_model_config('mmdet::ssd/no_such_config.py')
