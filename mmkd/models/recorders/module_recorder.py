@@ -1,5 +1,4 @@
 """Record the input or output of one sub-module of a model with forward hooks."""
-import difflib
 from collections import deque
 from typing import Deque, List, Optional, Union
 
@@ -8,6 +7,7 @@ from torch import nn
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 from mmkd.registry import MODELS
+from mmkd.utils.modules import get_module
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
@@ -95,17 +95,8 @@ class ModuleRecorder:
         """
         if not isinstance(model, nn.Module):
             raise TypeError(f'prepare() needs the {model_name} as an nn.Module, got {type(model).__name__}')
-        modules = dict(unwrap_model(model).named_modules())
-        if self.source not in modules:
-            names = [name for name in modules if name]
-            close = difflib.get_close_matches(self.source, names, n=5, cutoff=0.6)
-            if close:
-                hint = 'did you mean: ' + ', '.join(close)
-            else:
-                hint = 'its top-level modules are: ' + ', '.join(name for name in names if '.' not in name)
-            raise ValueError(f'{self.source} is not a module of the {model_name}; {hint}')
+        module = get_module(unwrap_model(model), self.source, model_name)
         self.remove()
-        module = modules[self.source]
         if self.io == 'output':
             self._handle = module.register_forward_hook(self._output_hook)
         else:
