@@ -35,6 +35,7 @@ def distiller_cfg(**overrides):
         type='mmkd.FeatureDistiller',
         student=classifier(18, 128),
         teacher=dict(config=classifier(50, 512), checkpoint=None),
+        teacher_precision='fp32',
         input_size=(32, 32),
         distill_points=dict(
             stage1=ofd_point('layer1.1', 'layer1.2', 'bn3'),
@@ -267,3 +268,64 @@ def test_teacher_config_from_a_package_path():
     assert patched.bbox_head.num_classes == 6
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_model_config('mmdet::ssd/no_such_config.py')
+
+
+def test_truncated_teacher_skips_work_after_the_last_position_and_records_the_same():
+    full = build(truncate_teacher=False)
+    truncated = build(truncate_teacher=True)
+    truncated.teacher.load_state_dict(full.teacher.state_dict())
+    calls = []
+    truncated.teacher.head.register_forward_hook(lambda *args: calls.append('head'))
+    truncated.teacher.backbone.layer2.register_forward_hook(lambda *args: calls.append('layer2'))
+    inputs, samples = batch()
+    for model in (full, truncated):
+        model.train()
+        model.teacher_features(inputs, samples)
+    # the last position is the input of layer2.3's last relu call: layer2 never returns, the head never runs
+    assert calls == []
+    for name in ('stage1', 'stage2'):
+        torch.testing.assert_close(truncated.teacher_recorders.get(name), full.teacher_recorders.get(name))
+    truncated.eval()
+    with truncated.predict_with_teacher():
+        truncated(inputs, samples, mode='tensor')  # prediction runs the whole teacher
+    assert calls == ['layer2', 'head']
+
+
+def teacher_feature_errors(precision, teacher_bn):
+    """Relative L2 error of low-precision teacher features against fp32 at each position."""
+    fp32 = build(truncate_teacher=False, teacher_bn=teacher_bn)
+    low = build(teacher_precision=precision, truncate_teacher=False, teacher_bn=teacher_bn)
+    low.teacher.load_state_dict(fp32.teacher.state_dict())
+    inputs = torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))  # normalised images
+    samples = batch()[1]
+    for model in (fp32, low):
+        model.train()
+        model.teacher_features(inputs, samples)
+    errors = {}
+    for name in ('stage1', 'stage2'):
+        reference = fp32.teacher_recorders.get(name).float()
+        errors[name] = ((low.teacher_recorders.get(name).float() - reference).norm() / reference.norm()).item()
+    return errors, low
+
+
+@pytest.mark.parametrize('precision', ['bf16', 'fp16'])
+def test_low_precision_teacher_features_within_2e_2_of_fp32(precision):
+    errors, low = teacher_feature_errors(precision, teacher_bn='eval')
+    assert max(errors.values()) < 2e-2, errors
+    assert low.teacher_channels_last
+    dtype = torch.bfloat16 if precision == 'bf16' else torch.float16
+    assert all(low.teacher_recorders.get(n).dtype == dtype for n in errors)
+    # transforms and losses see float32
+    losses = low.loss(*batch())
+    assert all(losses[f'loss_distill_{n}'].dtype == torch.float32 for n in errors)
+
+
+def test_auto_precision_follows_the_device_and_bn_mode(monkeypatch):
+    from mmkd.models.algorithms import feature_distiller
+    cases = ((True, 'eval', torch.bfloat16), (False, 'eval', torch.float32), (True, 'train', torch.float32))
+    for fast, teacher_bn, expected in cases:
+        monkeypatch.setattr(feature_distiller, 'bf16_is_fast', lambda device, fast=fast: fast)
+        model = build(teacher_precision='auto', teacher_bn=teacher_bn)
+        assert model._resolve_teacher_execution(torch.device('cpu')) == expected
+    with pytest.raises(ValueError, match='teacher_precision must be'):
+        build(teacher_precision='int8')

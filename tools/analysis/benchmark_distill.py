@@ -48,6 +48,13 @@ from mmkd.registry import MODELS
 
 MiB = 1024 ** 2
 PHASES = ('student', 'teacher', 'distill')
+# --teacher-options: the distiller step again with each teacher execution option (FeatureDistiller args)
+TEACHER_OPTIONS = {
+    'distill[fp32,full]': dict(teacher_precision='fp32', teacher_channels_last=False, truncate_teacher=False),
+    'distill[fp32,trunc]': dict(teacher_precision='fp32', teacher_channels_last=False, truncate_teacher=True),
+    'distill[bf16,full]': dict(teacher_precision='bf16', teacher_channels_last=False, truncate_teacher=False),
+    'distill[bf16,cl,trunc]': dict(teacher_precision='bf16', teacher_channels_last=True, truncate_teacher=True),
+}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -65,6 +72,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='override model.teacher.checkpoint; "none" = random teacher weights '
                         '(default: keep the config\'s)')
     parser.add_argument('--seed', type=int, default=0, help='seed for weights and the batch (default: 0)')
+    parser.add_argument('--teacher-options', action='store_true',
+                        help='also time the distiller step with each teacher option: fp32/bf16 autocast, '
+                        'channels_last, truncated forward')
     parser.add_argument('--json', metavar='OUT', default=None, help='also write the results to OUT')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
@@ -369,32 +379,53 @@ def main(argv=None) -> int:
         'distill', lambda: distiller.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
     del optim
 
-    for name in PHASES:
+    if args.teacher_options:
+        for label, options in TEACHER_OPTIONS.items():
+            set_random_seed(args.seed)
+            variant = MODELS.build(dict(copy.deepcopy(cfg.model), **options))
+            variant.init_weights()
+            weights[label] = tensor_bytes([variant, variant.teacher])
+            on_device([variant])
+            variant.train()
+            optim = build_optim_wrapper(variant, copy.deepcopy(cfg.optim_wrapper))
+            results[label] = run_phase(
+                label, lambda: variant.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
+            del optim, variant
+            gc.collect()
+
+    for name in results:
         results[name]['weights_bytes'] = weights[name]
         if args.device == 'cuda':
             results[name]['mem_peak_bytes'] = results[name]['mem_growth_bytes'] + results[name]['mem_baseline_bytes']
         else:
             results[name]['mem_peak_bytes'] = results[name]['mem_growth_bytes'] + weights[name]
 
-    def ratio(key: str) -> float:
-        return results['distill'][key] / max(results['student'][key] + results['teacher'][key], 1e-12)
+    def ratio(key: str, phase: str = 'distill') -> float:
+        return results[phase][key] / max(results['student'][key] + results['teacher'][key], 1e-12)
 
     ratios = dict(time_median=ratio('median_s'), time_min=ratio('min_s'),
                   memory_peak=ratio('mem_peak_bytes'), memory_growth=ratio('mem_growth_bytes'))
+    for label in results:
+        if label.startswith('distill['):
+            ratios[label] = dict(time_median=ratio('median_s', label), memory_peak=ratio('mem_peak_bytes', label))
 
     peak_label = 'peak MiB' if args.device == 'cuda' else 'growth+weights MiB'
     print()
-    print(f'{"phase":10s}{"median s":>10s}{"min s":>10s}{"growth MiB":>12s}{"weights MiB":>13s}'
+    print(f'{"phase":24s}{"median s":>10s}{"min s":>10s}{"growth MiB":>12s}{"weights MiB":>13s}'
           f'{peak_label:>20s}')
-    for name in PHASES:
+    for name in results:
         r = results[name]
-        print(f'{name:10s}{r["median_s"]:10.3f}{r["min_s"]:10.3f}{r["mem_growth_bytes"] / MiB:12.1f}'
+        print(f'{name:24s}{r["median_s"]:10.3f}{r["min_s"]:10.3f}{r["mem_growth_bytes"] / MiB:12.1f}'
               f'{r["weights_bytes"] / MiB:13.1f}{r["mem_peak_bytes"] / MiB:20.1f}')
     print()
     print(f'time   distill / (student + teacher): median {ratios["time_median"]:.3f}, '
           f'min {ratios["time_min"]:.3f}')
     print(f'memory distill / (student + teacher): {peak_label} {ratios["memory_peak"]:.3f}, '
           f'growth {ratios["memory_growth"]:.3f}')
+    for label in results:
+        if label.startswith('distill['):
+            print(f'{label:24s} / (student + teacher fp32 full): time {ratios[label]["time_median"]:.3f}, '
+                  f'memory {ratios[label]["memory_peak"]:.3f}')
     if args.device == 'cpu':
         print('(CPU: "growth" = peak RSS over the RSS before the phase (activations, gradients, optimizer '
               'state, allocator slack); "weights" = parameter and buffer bytes of the phase\'s models, '

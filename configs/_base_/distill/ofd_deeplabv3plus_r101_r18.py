@@ -1,0 +1,58 @@
+# Overhaul feature distillation points (Heo et al., "A Comprehensive Overhaul of Feature Distillation",
+# ICCV 2019) between mmseg DeepLabV3+ ResNet-101-D8 (teacher) and ResNet-18-D8 (student), after the
+# official segmentation recipe (clovaai/overhaul-distillation, Segmentation/):
+# - six positions, all before a ReLU: the four ResNet stage outputs, the ASPP output and the decoder
+#   feature;
+# - the per-position partial L2 loss is summed over the feature, divided by the batch size and by a
+#   per-position divider [8, 4, 2, 1, 1, 16], and the total is multiplied by 1e-5; hence
+#   loss_weight = 1e-5 / divider with normalize='batch';
+# - teacher BN in train mode (the distiller's teacher_bn='train'), a 1x1 conv + BN connector per
+#   position, the teacher margin from the BN that feeds each ReLU.
+# Both backbones are dilated to output stride 8 in mmseg's d8 configs, so every student feature has the
+# teacher's spatial size (stride 4 for stage 1 and the decoder, 8 elsewhere; checked with
+# tools/analysis/list_positions.py) and the connectors need no resize.
+
+
+def ofd_point(student, teacher, teacher_bn, divider):
+    """One OFD position: the input of a ReLU at its last call (pre-activation) on both sides.
+
+    Args:
+        student (str): the student ReLU module whose input is recorded.
+        teacher (str): the teacher ReLU module whose input is recorded.
+        teacher_bn (str): the teacher BN feeding that ReLU (margin of the margin ReLU).
+        divider (int): the official per-position divider of the loss.
+    """
+    return dict(
+        student=dict(source=student, io='input', call=-1),
+        teacher=dict(source=teacher, io='input', call=-1),
+        # 1x1 conv + BN to the teacher's channels (channels inferred by the distiller's dry forward)
+        connector=dict(type='mmkd.ConvBNConnector'),
+        # margin ReLU max(t, m), m = E[t | t < 0] of the BN's per-channel Gaussian
+        teacher_transform=dict(type='mmkd.MarginReLU', bn=teacher_bn),
+        # partial L2 summed over the feature / batch size, x 1e-5 / divider
+        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=1e-5 / divider))
+
+
+def stage_point(student_block, teacher_block, divider):
+    """A ResNet stage output before its last ReLU: mmseg blocks call one `relu` module two (BasicBlock)
+    or three (Bottleneck) times, the last call takes `out + identity`; the teacher Bottleneck's `bn3`
+    feeds it."""
+    return ofd_point(f'backbone.{student_block}.relu', f'backbone.{teacher_block}.relu',
+                     f'backbone.{teacher_block}.bn3', divider)
+
+
+def head_point(conv_module, divider):
+    """The pre-ReLU output of one of the head's ConvModules (conv, bn, activate), the same module on
+    both sides: the input of its `activate`, the teacher margin from its `bn`."""
+    return ofd_point(f'{conv_module}.activate', f'{conv_module}.activate', f'{conv_module}.bn', divider)
+
+
+# mmseg's DepthwiseSeparableASPPHead: `bottleneck` fuses the ASPP branches (the ASPP output); the
+# decoder feature is the last separable conv's pointwise ConvModule, whose ReLU output feeds `conv_seg`.
+ofd_points = dict(
+    stage1=stage_point('layer1.1', 'layer1.2', 8),
+    stage2=stage_point('layer2.1', 'layer2.3', 4),
+    stage3=stage_point('layer3.1', 'layer3.22', 2),
+    stage4=stage_point('layer4.1', 'layer4.2', 1),
+    aspp=head_point('decode_head.bottleneck', 1),
+    decoder=head_point('decode_head.sep_bottleneck.1.pointwise_conv', 16))
