@@ -76,7 +76,7 @@ class FeatureDistiller(BaseModel):
             ``None`` = when its precision is bf16/fp16.
         truncate_teacher (bool): stop the teacher's forward once its recorded features exist (no
             neck/head work when only backbone features are distilled).
-        data_preprocessor: must be None; the student's preprocessor is shared.
+        data_preprocessor: None or the student's own: the student's preprocessor is shared.
     """
 
     def __init__(self,
@@ -92,9 +92,12 @@ class FeatureDistiller(BaseModel):
                  truncate_teacher: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is not None:
-            raise ValueError('FeatureDistiller uses the student\'s data_preprocessor; move '
-                             '`data_preprocessor` into the student config.')
+        if data_preprocessor is not None and data_preprocessor != student.get('data_preprocessor'):
+            raise ValueError(
+                'FeatureDistiller uses the student\'s data_preprocessor, but another one was given '
+                '(mmengine\'s Runner copies a top-level `data_preprocessor` of the config into the model '
+                'dict): move it into the student config, or set `data_preprocessor = None` at the top '
+                'level of the distillation config.')
         if teacher_bn not in ('train', 'eval'):
             raise ValueError(f"teacher_bn must be 'train' or 'eval', got {teacher_bn!r}")
         if teacher_precision not in TEACHER_DTYPES and teacher_precision != 'auto':
