@@ -70,8 +70,8 @@ class FeatureDistiller(BaseModel):
         teacher_precision (str): the autocast dtype of the teacher's forward: ``'fp32'``, ``'bf16'``,
             ``'fp16'`` or ``'auto'``: bf16 where the device computes it natively and the teacher's BN
             uses running statistics (``teacher_bn='eval'``), else fp32 -- with batch statistics, bf16
-            features of a ResNet-50 were 2-7% off fp32 (0.4-0.6% with running statistics; see
-            tests/test_distiller.py). Recorded features reach transforms and losses in fp32 either way.
+            features of a random-weight ResNet-50 were 2-7% off fp32 (0.4-0.6% with running
+            statistics; docs/distiller.md). Recorded features reach transforms and losses in fp32 either way.
         teacher_channels_last (bool, optional): run the teacher in channels_last memory format;
             ``None`` = when its precision is bf16/fp16.
         truncate_teacher (bool): stop the teacher's forward once its recorded features exist (no
