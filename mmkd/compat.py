@@ -15,6 +15,10 @@ answers so it can be dropped when the stack moves on.
    ``getattr(HistoryBuffer, 'mean')``; allow-listing ``getattr`` itself would let a checkpoint reach any
    attribute of any allowed object, so ``builtins.getattr`` is mapped to a stand-in that resolves only
    HistoryBuffer's statistics methods and refuses everything else.
+3. mmdet 3.3.0 ``VOCMetric`` labels its per-class table with the 20 VOC names whenever the dataset sits in
+   a ``VOC2007``/``VOC2012`` folder, even when ``metainfo`` gives other classes (the toy sets): the rows
+   read "aeroplane, bicycle, ..." for circles and squares. The numbers are right; the dataset type only
+   picks the printed names and a warning, so for non-VOC classes it is hidden while metrics are computed.
 """
 import pickle
 
@@ -54,6 +58,29 @@ def patch_ssd_head() -> None:
         SSDHead.loss_cls = None
 
 
+def patch_voc_metric_class_names() -> None:
+    """Make mmdet's ``VOCMetric`` print the dataset's own class names when they are not VOC's."""
+    from mmdet.datasets import VOCDataset
+    from mmdet.evaluation.metrics import VOCMetric
+
+    original = VOCMetric.compute_metrics
+    if getattr(original, 'mmkd_patched', False):
+        return
+
+    def compute_metrics(self, results):
+        meta = self.dataset_meta
+        if tuple(meta.get('classes', ())) == tuple(VOCDataset.METAINFO['classes']):
+            return original(self, results)
+        self._dataset_meta = dict(meta, dataset_type=None)
+        try:
+            return original(self, results)
+        finally:
+            self._dataset_meta = meta
+
+    compute_metrics.mmkd_patched = True
+    VOCMetric.compute_metrics = compute_metrics
+
+
 def apply() -> None:
     """Apply every fix once."""
     global _applied
@@ -61,4 +88,5 @@ def apply() -> None:
         return
     torch.serialization.add_safe_globals(checkpoint_safe_globals())
     patch_ssd_head()
+    patch_voc_metric_class_names()
     _applied = True

@@ -78,3 +78,30 @@ def test_getattr_stand_in_refuses_anything_but_history_buffer_statistics():
     assert compat.history_buffer_statistic(HistoryBuffer, 'mean') is HistoryBuffer.mean
     with pytest.raises(pickle.UnpicklingError, match='only allows HistoryBuffer'):
         compat.history_buffer_statistic(HistoryBuffer, '__init__')
+
+
+def test_voc_metric_prints_the_datasets_own_class_names():
+    from mmdet.evaluation.metrics import VOCMetric
+    from mmengine.logging import MMLogger
+    compat.apply()
+    classes = ('circle', 'square')
+    metric = VOCMetric(eval_mode='11points')
+    metric.dataset_meta = dict(classes=classes, dataset_type='VOC2007')
+    box = np.array([[10., 10., 50., 50.]], dtype=np.float32)
+    gt = dict(bboxes=box, labels=np.array([0]), bboxes_ignore=np.zeros((0, 4), dtype=np.float32),
+              labels_ignore=np.zeros(0, dtype=np.int64))
+    pred = [np.array([[10., 10., 50., 50., 0.9]], dtype=np.float32), np.zeros((0, 5), dtype=np.float32)]
+    logger = MMLogger.get_instance('voc-names-test')
+    records = []
+    import logging
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger.addHandler(handler)
+    try:
+        results = metric.compute_metrics([(gt, pred)])
+    finally:
+        logger.removeHandler(handler)
+    table = '\n'.join(records)
+    assert 'circle' in table and 'aeroplane' not in table
+    assert results['mAP'] == pytest.approx(1.0)  # class 0 found exactly; classes without gt do not count
+    assert metric.dataset_meta['dataset_type'] == 'VOC2007'
