@@ -2,15 +2,17 @@
 # The main job end to end on the bundled toy data: set up the environment, make the toy VOC data, train
 # the SSD300 ResNet-50 teacher, distil the SSD300 ResNet-18 student with Overhaul feature distillation,
 # evaluate it, and export the student as a plain mmdet checkpoint that is evaluated once more.
-# ITERS (default 100; the toy configs schedule 200) sets both trainings' length.
+# ITERS (default 100; the toy configs schedule 200) sets both trainings' length; WORK_DIRS (default
+# work_dirs) where runs are written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=$(bash tools/setup_env.sh)
 export PATH="$venv/bin:$PATH"
 iters=${ITERS:-100}
 data=data/toy
-teacher_dir=work_dirs/ssd300_r50_toy
-student_dir=work_dirs/overhaul_ssd_r50_r18_toy
+work=${WORK_DIRS:-work_dirs}
+teacher_dir=$work/ssd300_r50_toy
+student_dir=$work/overhaul_ssd_r50_r18_toy
 opts=(train_cfg.max_iters="$iters" train_cfg.val_interval="$iters")
 
 [ -f "$data/VOCdevkit/VOC2007/ImageSets/Main/test.txt" ] || python tools/misc/make_toy_data.py --out "$data"
