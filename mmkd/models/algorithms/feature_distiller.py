@@ -131,11 +131,10 @@ class FeatureDistiller(BaseModel):
         self._predict_with_teacher = False
         self._input_shift, self._input_scale = self._renormalisation(teacher_model)
 
-        self._positions = {side: {name: self._recorder_cfg(p, side, name)
-                                  for name, p in distill_points.items()}
-                           for side in ('student', 'teacher')}
-        self.student_recorders = RecorderManager(copy.deepcopy(self._positions['student']))
-        self.teacher_recorders = RecorderManager(copy.deepcopy(self._positions['teacher']))
+        self.student_recorders = RecorderManager(
+            {name: self._recorder_cfg(p, 'student', name) for name, p in distill_points.items()})
+        self.teacher_recorders = RecorderManager(
+            {name: self._recorder_cfg(p, 'teacher', name) for name, p in distill_points.items()})
         self.student_recorders.prepare(self.student, model_name='student')
         self.teacher_recorders.prepare(self.teacher, model_name='teacher')
         self.distill_points, teacher_calls = self._build_points(distill_points)
@@ -226,8 +225,8 @@ class FeatureDistiller(BaseModel):
         return built, teacher_calls
 
     def _describe(self, side: str, name: str) -> str:
-        cfg = self._positions[side][name]
-        return f"{cfg['source']}[{cfg.get('io', 'output')}]"
+        recorder = getattr(self, f'{side}_recorders').recorders[name]
+        return f'{recorder.source}[{recorder.io}]'
 
     @staticmethod
     def _fill_channels(cfg: dict, s_shape, t_shape, where: str) -> None:
