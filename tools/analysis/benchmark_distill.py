@@ -349,13 +349,16 @@ def main(argv=None) -> int:
     def fresh_batch():
         step_input['data'] = copy.deepcopy(batch)
 
+    def time_train_step(label: str, model: nn.Module) -> None:
+        """Time ``model.train_step`` with a fresh optim wrapper from the config."""
+        on_device([model])
+        model.train()
+        optim = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+        results[label] = run_phase(
+            label, lambda: model.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
+
     # 1. student alone
-    on_device([student])
-    student.train()
-    optim = build_optim_wrapper(student, copy.deepcopy(cfg.optim_wrapper))
-    results['student'] = run_phase(
-        'student', lambda: student.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
-    del optim
+    time_train_step('student', student)
 
     # 2. teacher forward alone, on the batch as the distiller hands it to the teacher
     on_device([teacher])
@@ -372,12 +375,7 @@ def main(argv=None) -> int:
     del teacher_x
 
     # 3. the distiller's training step
-    on_device([distiller])
-    distiller.train()
-    optim = build_optim_wrapper(distiller, copy.deepcopy(cfg.optim_wrapper))
-    results['distill'] = run_phase(
-        'distill', lambda: distiller.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
-    del optim
+    time_train_step('distill', distiller)
 
     if args.teacher_options:
         for label, options in TEACHER_OPTIONS.items():
@@ -385,12 +383,8 @@ def main(argv=None) -> int:
             variant = MODELS.build(dict(copy.deepcopy(cfg.model), **options))
             variant.init_weights()
             weights[label] = tensor_bytes([variant, variant.teacher])
-            on_device([variant])
-            variant.train()
-            optim = build_optim_wrapper(variant, copy.deepcopy(cfg.optim_wrapper))
-            results[label] = run_phase(
-                label, lambda: variant.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
-            del optim, variant
+            time_train_step(label, variant)
+            del variant
             gc.collect()
 
     for name in results:
