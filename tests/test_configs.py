@@ -273,7 +273,11 @@ def test_toy_config_datasets_and_one_training_forward(name, toy_root):
         assert cfg.model.head.num_classes == len(classes) == 10
 
     batch = pseudo_collate([train_set[0], train_set[1]])
-    model = build_model(cfg).train()
+    model = build_model(cfg)
+    # as the Runner does before training: some parameters (SSD's L2Norm scale) hold uninitialised
+    # memory until init_weights() sets them; toy configs have no pretrained weights to download
+    model.init_weights()
+    model.train()
     data = model.data_preprocessor(batch, True)
     if name.startswith('ssd'):
         assert tuple(data['inputs'].shape) == (2, 3, 300, 300)
