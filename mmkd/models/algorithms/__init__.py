@@ -1,5 +1,6 @@
 from .distill_point import DistillPoint
+from .distill_stages import DistillStage, DistillStages
 from .feature_distiller import FeatureDistiller
 from .loss_weight_schedule import LossWeightSchedule
 
-__all__ = ['DistillPoint', 'FeatureDistiller', 'LossWeightSchedule']
+__all__ = ['DistillPoint', 'DistillStage', 'DistillStages', 'FeatureDistiller', 'LossWeightSchedule']

@@ -1,7 +1,10 @@
-from typing import Optional
+import inspect
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+
+Features = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 
 class DistillPoint(nn.Module):
@@ -11,28 +14,54 @@ class DistillPoint(nn.Module):
     feature into the teacher's space (connector), how to transform the teacher feature, and the loss.
     Teacher features reach the transform and the loss in float32, outside autocast.
 
+    A point with several positions per side (FSP's layer pairs, IRG's layers, information-flow KD)
+    hands the loss tuples of features; it then holds one connector per student position and one
+    transform (or None) per teacher position.
+
     Args:
-        connector (nn.Module): student transform; called as ``connector(x, target_size=(H, W))``.
-        teacher_transform (nn.Module, optional): teacher transform (e.g. ``MarginReLU``).
-        loss (nn.Module): called as ``loss(student, teacher)``.
+        connector (nn.Module | nn.ModuleList): student transform(s); called as
+            ``connector(x, target_size=(H, W))``.
+        teacher_transform (nn.Module | nn.ModuleList, optional): teacher transform(s) (e.g. ``MarginReLU``).
+        loss (nn.Module): called as ``loss(student, teacher)``, plus ``data_samples=`` when its
+            ``forward`` takes that argument (losses that need the labels).
+        multi (bool): whether the positions are lists (the loss receives tuples).
     """
 
-    def __init__(self, connector: nn.Module, teacher_transform: Optional[nn.Module], loss: nn.Module):
+    def __init__(self, connector: nn.Module, teacher_transform: Optional[nn.Module], loss: nn.Module,
+                 multi: bool = False):
         super().__init__()
         self.connector = connector
         self.teacher_transform = teacher_transform
         self.loss = loss
+        self.multi = multi
+        self.needs_data_samples = 'data_samples' in inspect.signature(loss.forward).parameters
 
-    def align(self, student: torch.Tensor, teacher: torch.Tensor):
-        """Return the (student, teacher) pair the loss compares."""
-        target_size = tuple(teacher.shape[2:]) if teacher.dim() > 2 else None
-        student = self.connector(student, target_size=target_size)
+    @staticmethod
+    def _teacher(teacher: torch.Tensor, transform: Optional[nn.Module]) -> torch.Tensor:
         teacher = teacher.detach().float()
-        if self.teacher_transform is not None:
-            teacher = self.teacher_transform(teacher)
-        return student.float(), teacher
+        return transform(teacher) if transform is not None else teacher
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    @staticmethod
+    def _student(student: torch.Tensor, connector: nn.Module, teacher: Optional[torch.Tensor]):
+        target_size = tuple(teacher.shape[2:]) if teacher is not None and teacher.dim() > 2 else None
+        return connector(student, target_size=target_size).float()
+
+    def align(self, student: Features, teacher: Features):
+        """Return the (student, teacher) pair the loss compares (tuples for a multi-position point)."""
+        if not self.multi:
+            return self._student(student, self.connector, teacher), self._teacher(teacher,
+                                                                                 self.teacher_transform)
+        transforms = (self.teacher_transform if isinstance(self.teacher_transform, nn.ModuleList)
+                      else [self.teacher_transform] * len(teacher))
+        paired = len(student) == len(teacher)
+        teachers = tuple(self._teacher(t, tr) for t, tr in zip(teacher, transforms))
+        students = tuple(self._student(s, c, teacher[i] if paired else None)
+                         for i, (s, c) in enumerate(zip(student, self.connector)))
+        return students, teachers
+
+    def forward(self, student: Features, teacher: Features, data_samples: Optional[list] = None):
         student, teacher = self.align(student, teacher)
-        with torch.autocast(device_type=student.device.type, enabled=False):
-            return self.loss(student, teacher)
+        kwargs = dict(data_samples=data_samples) if self.needs_data_samples else {}
+        device = (student[0] if self.multi else student).device
+        with torch.autocast(device_type=device.type, enabled=False):
+            return self.loss(student, teacher, **kwargs)

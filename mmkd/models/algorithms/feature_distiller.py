@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel
@@ -17,11 +18,15 @@ from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_config
 from mmkd.utils.device import bf16_is_fast
 from mmkd.utils.modules import get_module
+from ..losses.utils import class_labels, flatten_classes
 from ..recorders import ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
+from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
 
 TEACHER_DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+POINT_KEYS = ('student', 'teacher', 'connector', 'teacher_transform', 'loss')
+DIAGNOSTICS = '_diagnostics'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
 
 
@@ -61,12 +66,24 @@ class FeatureDistiller(BaseModel):
             name for its output, or ``ModuleRecorder`` kwargs such as ``dict(source=..., io='input',
             call=-1)``), ``connector`` (default ``mmkd.IdentityConnector``; ``in_channels`` /
             ``out_channels`` left out are inferred by a dry forward), ``teacher_transform`` (optional)
-            and ``loss``.
+            and ``loss``. ``student`` / ``teacher`` may be lists of positions (FSP pairs, IRG layers): the
+            loss then receives tuples, ``connector`` (one config, copied per position, or a list) maps
+            each student feature and ``teacher_transform`` (one or a list) each teacher feature.
         teacher_bn (str): ``'train'``: teacher BatchNorm uses batch statistics (Heo et al., ICCV 2019,
             Sec. 3.4) without touching its running statistics; ``'eval'``: running statistics.
         student_checkpoint (str, optional): plain student checkpoint loaded by ``init_weights``.
         input_size (tuple): (H, W) of the dry forward that checks positions and infers channels.
-        loss_weight_schedule (dict, optional): kwargs of :class:`LossWeightSchedule`.
+        loss_weight_schedule (dict, optional): kwargs of :class:`LossWeightSchedule` (warm-up, and
+            ``stop_iter`` / ``stop_epoch`` to use distillation only as an initialisation).
+        stages (list[dict], optional): training stages (:class:`DistillStages`): which points are on, with
+            which weight, and the task-loss weight, switched by ``end_iter`` / ``end_epoch``; losses with a
+            ``set_stage(name)`` method are told the stage. For multi-stage methods (FitNets' hints, AB's
+            initialisation, FT's paraphraser) in one run. Under DDP, stages that leave parameters unused
+            need ``find_unused_parameters = True`` in the config.
+        diagnostics (dict, optional): ``dict(student=<logits position>, teacher=<logits position>,
+            tau=1.0)``: log ``distill_kl`` = KL(softmax(t / tau) || softmax(s / tau)) and, for classifiers,
+            ``student_ce`` = the student's cross-entropy to the labels, every iteration (logged, not
+            optimised), to compare "initial" and "continuous" distillation (Heo et al., ICCV 2019).
         teacher_precision (str): the autocast dtype of the teacher's forward: ``'fp32'``, ``'bf16'``,
             ``'fp16'`` or ``'auto'``: bf16 where the device computes it natively and the teacher's BN
             uses running statistics (``teacher_bn='eval'``), else fp32 -- with batch statistics, bf16
@@ -87,6 +104,8 @@ class FeatureDistiller(BaseModel):
                  student_checkpoint: Optional[str] = None,
                  input_size: Tuple[int, int] = (224, 224),
                  loss_weight_schedule: Optional[dict] = None,
+                 stages: Optional[List[dict]] = None,
+                 diagnostics: Optional[dict] = None,
                  teacher_precision: str = 'auto',
                  teacher_channels_last: Optional[bool] = None,
                  truncate_teacher: bool = True,
@@ -131,13 +150,29 @@ class FeatureDistiller(BaseModel):
         self._predict_with_teacher = False
         self._input_shift, self._input_scale = self._renormalisation(teacher_model)
 
-        self.student_recorders = RecorderManager(
-            {name: self._recorder_cfg(p, 'student', name) for name, p in distill_points.items()})
-        self.teacher_recorders = RecorderManager(
-            {name: self._recorder_cfg(p, 'teacher', name) for name, p in distill_points.items()})
+        self._positions = {}  # point name -> (student recorder names, teacher recorder names, multi)
+        recorder_cfgs = dict(student={}, teacher={})
+        for name, point in distill_points.items():
+            self._check_point_cfg(point, name)
+            keys = []
+            for side in ('student', 'teacher'):
+                cfgs = self._recorder_cfgs(point[side], side, name)
+                recorder_cfgs[side].update(cfgs)
+                keys.append(list(cfgs))
+            multi = isinstance(point['student'], (list, tuple)) or isinstance(point['teacher'], (list, tuple))
+            self._positions[name] = (keys[0], keys[1], multi)
+        self.diagnostics = self._diagnostics_cfg(diagnostics)
+        if self.diagnostics is not None:
+            for side in ('student', 'teacher'):
+                recorder_cfgs[side].update(
+                    {DIAGNOSTICS: self._recorder_cfgs(self.diagnostics[side], side, 'diagnostics')['diagnostics']})
+        self.student_recorders = RecorderManager(recorder_cfgs['student'])
+        self.teacher_recorders = RecorderManager(recorder_cfgs['teacher'])
         self.student_recorders.prepare(self.student, model_name='student')
         self.teacher_recorders.prepare(self.teacher, model_name='teacher')
         self.distill_points, teacher_calls = self._build_points(distill_points)
+        self.stages = DistillStages(stages, list(distill_points))
+        self._stage = None
         self._truncator = (ForwardTruncator(self.teacher, self.teacher_recorders, teacher_calls)
                            if truncate_teacher else None)
         self.teacher_precision = teacher_precision
@@ -147,18 +182,40 @@ class FeatureDistiller(BaseModel):
 
     # ----------------------------------------------------------------------------------------- build
     @staticmethod
-    def _recorder_cfg(point: dict, side: str, name: str) -> dict:
-        unknown = set(point) - {'student', 'teacher', 'connector', 'teacher_transform', 'loss'}
+    def _check_point_cfg(point: dict, name: str) -> None:
+        unknown = set(point) - set(POINT_KEYS)
         if unknown:
             raise ValueError(f'distill point {name!r} has unknown keys {sorted(unknown)}; allowed: '
-                             'student, teacher, connector, teacher_transform, loss')
+                             f'{", ".join(POINT_KEYS)}')
         for key in ('student', 'teacher', 'loss'):
             if key not in point:
                 raise ValueError(f'distill point {name!r} needs a {key!r} entry')
-        position = point[side]
-        cfg = dict(source=position) if isinstance(position, str) else dict(position)
-        cfg.setdefault('type', 'mmkd.ModuleRecorder')
-        return cfg
+
+    @staticmethod
+    def _recorder_cfgs(position, side: str, name: str) -> Dict[str, dict]:
+        """Recorder configs of one side of a point: ``{name: cfg}``, or ``{name.i: cfg}`` for a list."""
+        multi = isinstance(position, (list, tuple))
+        positions = list(position) if multi else [position]
+        if not positions:
+            raise ValueError(f'distill point {name!r}: the {side} position list is empty')
+        cfgs = {}
+        for i, pos in enumerate(positions):
+            cfg = dict(source=pos) if isinstance(pos, str) else dict(pos)
+            cfg.setdefault('type', 'mmkd.ModuleRecorder')
+            cfgs[f'{name}.{i}' if multi else name] = cfg
+        return cfgs
+
+    @staticmethod
+    def _diagnostics_cfg(diagnostics: Optional[dict]) -> Optional[dict]:
+        if diagnostics is None:
+            return None
+        diagnostics = dict(diagnostics)
+        unknown = set(diagnostics) - {'student', 'teacher', 'tau'}
+        if unknown or not {'student', 'teacher'} <= set(diagnostics):
+            raise ValueError('diagnostics must be dict(student=<logits position>, teacher=<logits position>, '
+                             f'tau=1.0); got keys {sorted(diagnostics)}')
+        diagnostics.setdefault('tau', 1.0)
+        return diagnostics
 
     @property
     def teacher(self) -> nn.Module:
@@ -205,24 +262,60 @@ class FeatureDistiller(BaseModel):
 
     def _build_points(self, points: Dict[str, dict]) -> nn.ModuleDict:
         student_shapes, teacher_shapes, teacher_calls = self._dry_run()
+        if self.diagnostics is not None:
+            s_shape, t_shape = student_shapes[DIAGNOSTICS], teacher_shapes[DIAGNOSTICS]
+            if s_shape != t_shape:
+                raise ValueError(f'diagnostics: student logits {tuple(s_shape)} and teacher logits '
+                                 f'{tuple(t_shape)} differ; name the classifier outputs (e.g. head.fc)')
         built = nn.ModuleDict()
         for name, point in points.items():
-            s_shape, t_shape = student_shapes[name], teacher_shapes[name]
-            where = (f"distill point {name!r} (student {self._describe('student', name)} "
-                     f"{tuple(s_shape)}, teacher {self._describe('teacher', name)} {tuple(t_shape)})")
-            connector_cfg = dict(point.get('connector') or dict(type='mmkd.IdentityConnector'))
-            self._fill_channels(connector_cfg, s_shape, t_shape, where)
-            connector = MODELS.build(connector_cfg)
-            transform = None
-            if point.get('teacher_transform') is not None:
-                transform = MODELS.build(point['teacher_transform'])
+            s_keys, t_keys, multi = self._positions[name]
+            s_shapes = [student_shapes[k] for k in s_keys]
+            t_shapes = [teacher_shapes[k] for k in t_keys]
+            where = (f"distill point {name!r} (student "
+                     + ', '.join(f"{self._describe('student', k)} {tuple(v)}" for k, v in zip(s_keys, s_shapes))
+                     + ', teacher '
+                     + ', '.join(f"{self._describe('teacher', k)} {tuple(v)}" for k, v in zip(t_keys, t_shapes))
+                     + ')')
+            connectors = self._build_per_position(point.get('connector'), len(s_keys), 'connector', where)
+            paired = len(s_keys) == len(t_keys)
+            for i, cfg in enumerate(connectors):
+                self._fill_channels(cfg, s_shapes[i], t_shapes[i] if paired else None, where)
+            connectors = [MODELS.build(cfg) for cfg in connectors]
+            transforms = []
+            for cfg in self._build_per_position(point.get('teacher_transform'), len(t_keys),
+                                                'teacher_transform', where):
+                transform = MODELS.build(cfg) if cfg is not None else None
                 bn_name = getattr(transform, 'bn', None)
                 if bn_name is not None:
                     transform.init_from_bn(get_module(self.teacher, bn_name, 'teacher'))
-            dp = DistillPoint(connector, transform, MODELS.build(point['loss']))
-            self._check_point(dp, s_shape, t_shape, where)
+                transforms.append(transform)
+            if multi:
+                if len({t is None for t in transforms}) > 1:
+                    raise ValueError(f'{where}: give a teacher_transform for every teacher position or none')
+                connector = nn.ModuleList(connectors)
+                transform = nn.ModuleList(transforms) if transforms[0] is not None else None
+            else:
+                connector, transform = connectors[0], transforms[0]
+            dp = DistillPoint(connector, transform, MODELS.build(point['loss']), multi=multi)
+            self._check_point(dp, s_shapes if multi else s_shapes[0], t_shapes if multi else t_shapes[0],
+                              where)
             built[name] = dp
         return built, teacher_calls
+
+    @staticmethod
+    def _build_per_position(cfg, num: int, key: str, where: str) -> list:
+        """One config per position: a list as given, or one config copied ``num`` times."""
+        if isinstance(cfg, (list, tuple)):
+            if len(cfg) != num:
+                raise ValueError(f'{where}: {len(cfg)} {key} configs for {num} positions; give one per '
+                                 'position or a single config for all')
+            cfgs = [copy.deepcopy(c) for c in cfg]
+        else:
+            cfgs = [copy.deepcopy(cfg) for _ in range(num)]
+        if key == 'connector':
+            cfgs = [dict(c) if c else dict(type='mmkd.IdentityConnector') for c in cfgs]
+        return cfgs
 
     def _describe(self, side: str, name: str) -> str:
         recorder = getattr(self, f'{side}_recorders').recorders[name]
@@ -231,9 +324,10 @@ class FeatureDistiller(BaseModel):
     @staticmethod
     def _fill_channels(cfg: dict, s_shape, t_shape, where: str) -> None:
         params = inspect.signature(MODELS.get(cfg['type']).__init__).parameters
-        if len(s_shape) < 2 or len(t_shape) < 2:
+        if len(s_shape) < 2 or (t_shape is not None and len(t_shape) < 2):
             return
-        for key, value in (('in_channels', s_shape[1]), ('out_channels', t_shape[1])):
+        fill = [('in_channels', s_shape[1])] + ([('out_channels', t_shape[1])] if t_shape is not None else [])
+        for key, value in fill:
             if key not in params:
                 continue
             if cfg.get(key) is None:
@@ -245,19 +339,24 @@ class FeatureDistiller(BaseModel):
 
     @torch.no_grad()
     def _check_point(self, point: DistillPoint, s_shape, t_shape, where: str) -> None:
+        """Run the point once on random features of the recorded shapes, so that a connector or a loss
+        that cannot take them fails now, naming the point, rather than at the first training step.
+        Losses that need the batch's labels are checked up to their inputs."""
         was_training = point.training
         point.eval()
         try:
-            student, teacher = point.align(torch.zeros(s_shape), torch.zeros(t_shape))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                rand = (lambda shapes: [torch.randn(s) for s in shapes]) if point.multi else torch.randn
+                student, teacher = rand(s_shape), rand(t_shape)
+                if point.needs_data_samples:
+                    point.align(student, teacher)
+                else:
+                    point(student, teacher)
         except Exception as err:
             raise ValueError(f'{where}: {err}') from err
         finally:
             point.train(was_training)
-        if student.shape != teacher.shape:
-            raise ValueError(
-                f'{where}: after the connector the student feature is {tuple(student.shape)} but the '
-                f'teacher feature is {tuple(teacher.shape)}; set the connector out_channels to the '
-                'teacher channels (or leave it out) and a `resize` mode for different spatial sizes.')
 
     # ------------------------------------------------------------------------------ teacher handling
     def _apply(self, fn, *args, **kwargs):
@@ -347,13 +446,54 @@ class FeatureDistiller(BaseModel):
             return self.student(inputs, data_samples, mode=mode)
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
 
+    def current_stage(self):
+        """The stage of the current iteration/epoch; losses with ``set_stage`` are told when it changes."""
+        hub = MessageHub.get_current_instance()
+        it, epoch = hub.get_info('iter', 0), hub.get_info('epoch', 0)
+        stage = self.stages.current(it, epoch)
+        if stage is not self._stage:
+            self._stage = stage
+            for point in self.distill_points.values():
+                if hasattr(point.loss, 'set_stage'):
+                    point.loss.set_stage(stage.name)
+            if len(self.stages) > 1:
+                print_log(f'distillation stage {stage.name!r} from iter {it}: points {stage.points}, task '
+                          f'loss weight {stage.task_loss_weight}', logger='current')
+        return stage, it, epoch
+
+    def _features(self, name: str):
+        s_keys, t_keys, multi = self._positions[name]
+        student = [self.student_recorders.get(k) for k in s_keys]
+        teacher = [self.teacher_recorders.get(k) for k in t_keys]
+        return (student, teacher) if multi else (student[0], teacher[0])
+
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        stage, it, epoch = self.current_stage()
         self.teacher_features(inputs, data_samples)
         with self.student_recorders.recording():
             losses = self.student(inputs, data_samples, mode='loss')
-        factor = self.loss_weight_schedule(MessageHub.get_current_instance().get_info('iter', 0))
+        if stage.task_loss_weight != 1.0:
+            for key, value in losses.items():
+                if 'loss' in key and isinstance(value, torch.Tensor):
+                    losses[key] = value * stage.task_loss_weight if stage.task_loss_weight else value.detach()
+        factor = self.loss_weight_schedule(it, epoch)
         for name, point in self.distill_points.items():
-            student = self.student_recorders.get(name)
-            teacher = self.teacher_recorders.get(name)
-            losses[f'loss_distill_{name}'] = factor * point(student, teacher)
+            if name not in stage.points:
+                continue
+            student, teacher = self._features(name)
+            losses[f'loss_distill_{name}'] = factor * stage.points[name] * point(student, teacher, data_samples)
+        if self.diagnostics is not None:
+            losses.update(self._diagnostics(data_samples))
         return losses
+
+    @torch.no_grad()
+    def _diagnostics(self, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        """``distill_kl`` (student to teacher) and, for classifiers, ``student_ce`` (to the labels)."""
+        tau = self.diagnostics['tau']
+        s = flatten_classes(self.student_recorders.get(DIAGNOSTICS).float())
+        t = flatten_classes(self.teacher_recorders.get(DIAGNOSTICS).float())
+        out = dict(distill_kl=F.kl_div(F.log_softmax(s / tau, dim=1), F.softmax(t / tau, dim=1),
+                                       reduction='sum') / s.shape[0])
+        if data_samples and hasattr(data_samples[0], 'gt_label') and s.shape[0] == len(data_samples):
+            out['student_ce'] = F.cross_entropy(s, class_labels(data_samples, s.device))
+        return out

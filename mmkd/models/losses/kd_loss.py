@@ -1,0 +1,89 @@
+"""Hinton knowledge distillation (Hinton et al., "Distilling the Knowledge in a Neural Network", 2015),
+with the Born-Again target variants (Furlanello et al., "Born-Again Neural Networks", ICML 2018)."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmkd.registry import MODELS
+from .utils import class_labels, flatten_classes
+
+_TARGETS = ('soft', 'cwtm', 'dkpp')
+
+
+def permute_non_argmax(probs: torch.Tensor, generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Born-Again "dark knowledge with permuted predictions" (DKPP): keep each row's arg-max probability
+    in place and randomly permute the remaining C - 1 probabilities among the other classes."""
+    rows, classes = probs.shape
+    top = probs.argmax(dim=1, keepdim=True)
+    order = torch.rand(rows, classes, generator=generator, device='cpu').to(probs.device)
+    order.scatter_(1, top, 2.0)  # the arg-max sorts last and keeps its slot
+    perm = order.argsort(dim=1)  # perm[:, :C-1]: a random order of the non-argmax classes
+    others = torch.arange(classes, device=probs.device).expand(rows, classes).masked_select(
+        torch.ones_like(probs, dtype=torch.bool).scatter_(1, top, False)).view(rows, classes - 1)
+    out = probs.clone()
+    out.scatter_(1, others, probs.gather(1, perm[:, :classes - 1]))
+    return out
+
+
+@MODELS.register_module()
+class KDLoss(nn.Module):
+    """Soft-target distillation ``loss_weight * tau^2 * KL(softmax(t / tau) || softmax(s / tau))``.
+
+    The tau^2 factor keeps the soft-target gradient magnitude independent of the temperature
+    (Hinton et al., 2015, Sec. 2); the hard-target term is the student's own task loss. The KL is summed
+    over classes and averaged over the rows: samples for (N, C) logits, samples x locations for dense
+    (N, C, H, W) scores (segmentation maps, detector score maps).
+
+    Born-Again targets (Furlanello et al., ICML 2018, Sec. 3.2), for classifiers:
+
+    - ``'cwtm'`` (confidence-weighted by teacher max, "reweight only"): no soft target; each sample's
+      cross-entropy to its label is weighted by ``max_c p_t / sum_j max_c p_t(j)`` (summed over the batch).
+    - ``'dkpp'`` (dark knowledge with permuted predictions): the teacher distribution with its non-argmax
+      probabilities randomly permuted, so only the arg-max and the shape of the "dark knowledge" survive.
+
+    Args:
+        tau (float): Temperature. Defaults to 4.0.
+        loss_weight (float): Multiplier. Defaults to 1.0.
+        target (str): ``'soft'`` (Hinton), ``'cwtm'`` or ``'dkpp'``. Defaults to ``'soft'``.
+    """
+
+    def __init__(self, tau: float = 4.0, loss_weight: float = 1.0, target: str = 'soft') -> None:
+        super().__init__()
+        if tau <= 0:
+            raise ValueError(f'tau must be positive, got {tau}')
+        if target not in _TARGETS:
+            raise ValueError(f'target must be one of {_TARGETS}, got {target!r}')
+        self.tau = tau
+        self.loss_weight = loss_weight
+        self.target = target
+
+    def forward(self, student: torch.Tensor, teacher: torch.Tensor,
+                data_samples: Optional[Sequence] = None) -> torch.Tensor:
+        """Args:
+            student (Tensor): Student logits, (N, C) or (N, C, *spatial).
+            teacher (Tensor): Teacher logits of the same shape (detached here).
+            data_samples (Sequence, optional): Needed by ``target='cwtm'`` for the labels.
+
+        Returns:
+            Tensor: Scalar loss.
+        """
+        if student.shape != teacher.shape:
+            raise ValueError(f'student logits {tuple(student.shape)} and teacher logits '
+                             f'{tuple(teacher.shape)} differ: distil positions with the same classes')
+        s, t = flatten_classes(student.float()), flatten_classes(teacher.detach().float())
+        if self.target == 'cwtm':
+            labels = class_labels(data_samples, s.device)
+            confidence = F.softmax(t, dim=1).max(dim=1).values
+            weights = confidence / confidence.sum()
+            return self.loss_weight * (weights * F.cross_entropy(s, labels, reduction='none')).sum()
+        p_t = F.softmax(t / self.tau, dim=1)
+        if self.target == 'dkpp':
+            p_t = permute_non_argmax(p_t)
+        log_p_s = F.log_softmax(s / self.tau, dim=1)
+        kl = F.kl_div(log_p_s, p_t, reduction='sum') / s.shape[0]
+        return self.loss_weight * self.tau ** 2 * kl
+
+    def extra_repr(self) -> str:
+        return f'tau={self.tau}, loss_weight={self.loss_weight}, target={self.target!r}'

@@ -1,0 +1,128 @@
+"""Train a teacher once, then a baseline student and distilled students over several seeds; print a table.
+
+Every run is an ordinary ``tools/train.py`` + ``tools/test.py`` call (printed before it runs, so the table
+can be reproduced by hand); finished runs are reused, so an interrupted table resumes. The iteration
+schedule of each config is rescaled to ``--iters`` (``max_iters``, ``val_interval``, the checkpoint
+interval and every iteration-based scheduler's ``end`` / ``T_max``).
+
+Example (issue 4's classification table)::
+
+    python tools/analysis/seed_table.py --teacher configs/cls/cls_r50_toy.py --teacher-iters 2000 \\
+        --student configs/cls/cls_r18_toy.py --iters 500 --seeds 0 1 2 \\
+        --distill configs/overhaul_cls_r50_r18_toy.py --metric accuracy/top1
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shlex
+import statistics
+import subprocess
+import sys
+
+from mmkd.utils.config import load_config
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--teacher', required=True, help='teacher training config')
+    parser.add_argument('--teacher-iters', type=int, required=True, help='teacher training iterations')
+    parser.add_argument('--teacher-seed', type=int, default=0)
+    parser.add_argument('--student', required=True, help='baseline student training config')
+    parser.add_argument('--distill', nargs='+', default=[], help='distillation configs (the teacher '
+                        'checkpoint is set with model.teacher.checkpoint)')
+    parser.add_argument('--iters', type=int, required=True, help='student training iterations')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--metric', required=True, help='metric key in the test json, e.g. accuracy/top1')
+    parser.add_argument('--scale', type=float, default=1.0, help='multiply the metric (100 for mIoU 0-1)')
+    parser.add_argument('--work-dir', default='work_dirs/seed_table')
+    parser.add_argument('--cfg-options', nargs='+', default=[], help='extra options for every run')
+    parser.add_argument('--out', help='also write the markdown table here')
+    return parser.parse_args()
+
+
+def schedule_options(config: str, iters: int) -> list:
+    """cfg-options that turn the config's iteration-based schedule into one of ``iters`` iterations."""
+    cfg = load_config(config)
+    old = cfg.train_cfg.get('max_iters')
+    if old is None:
+        raise ValueError(f'{config}: seed_table needs an iteration-based schedule (train_cfg.max_iters)')
+    opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            f'default_hooks.checkpoint.interval={iters}']
+    for i, sched in enumerate(cfg.get('param_scheduler') or []):
+        if sched.get('by_epoch', True):
+            continue
+        if sched.get('end') == old:
+            opts.append(f'param_scheduler.{i}.end={iters}')
+        if 'T_max' in sched and sched['T_max'] == old - sched.get('begin', 0):
+            opts.append(f'param_scheduler.{i}.T_max={iters - sched.get("begin", 0)}')
+    return opts
+
+
+def run(cmd: list) -> None:
+    print('+ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def train_and_test(config: str, work_dir: str, iters: int, seed: int, extra: list) -> float:
+    result = osp.join(work_dir, 'test.json')
+    if not osp.isfile(result):
+        ckpt = osp.join(work_dir, f'iter_{iters}.pth')
+        opts = schedule_options(config, iters) + [f'randomness.seed={seed}'] + extra
+        if not osp.isfile(ckpt):
+            run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir, '--cfg-options', *opts])
+        run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir', work_dir, '--out', result]
+            + (['--cfg-options', *extra] if extra else []))
+    with open(result) as f:
+        return json.load(f)
+
+
+def row(name: str, values: list) -> str:
+    cells = ' | '.join(f'{v:.1f}' for v in values)
+    spread = f'{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}' if len(values) > 1 else '-'
+    return f'| {name} | {cells} | {spread} |'
+
+
+def main():
+    args = parse_args()
+    work = osp.join(ROOT, args.work_dir) if not osp.isabs(args.work_dir) else args.work_dir
+    stem = lambda path: osp.splitext(osp.basename(path))[0]  # noqa: E731
+
+    def metric(res: dict, where: str) -> float:
+        if args.metric not in res:
+            raise KeyError(f'{where}: no metric {args.metric!r} in {sorted(res)}; pass --metric')
+        return res[args.metric] * args.scale
+
+    teacher_dir = osp.join(work, f'{stem(args.teacher)}_{args.teacher_iters}it_seed{args.teacher_seed}')
+    teacher = metric(train_and_test(args.teacher, teacher_dir, args.teacher_iters, args.teacher_seed,
+                                    args.cfg_options), args.teacher)
+    teacher_ckpt = osp.join(teacher_dir, f'iter_{args.teacher_iters}.pth')
+
+    rows = []
+    for config in [args.student] + args.distill:
+        values = []
+        for seed in args.seeds:
+            run_dir = osp.join(work, f'{stem(config)}_{args.iters}it_seed{seed}')
+            extra = list(args.cfg_options)
+            if config != args.student:
+                extra.append(f'model.teacher.checkpoint={teacher_ckpt}')
+            values.append(metric(train_and_test(config, run_dir, args.iters, seed, extra), config))
+        rows.append(row(stem(config), values))
+
+    seeds = ' | '.join(f'seed {s}' for s in args.seeds)
+    lines = [f'teacher {stem(args.teacher)} ({args.teacher_iters} iterations, seed {args.teacher_seed}): '
+             f'{args.metric} {teacher:.1f}', '',
+             f'| student ({args.iters} iterations) | {seeds} | mean ± std |',
+             '| --- |' + ' ---: |' * (len(args.seeds) + 1)] + rows
+    text = '\n'.join(lines)
+    print(text)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+
+
+if __name__ == '__main__':
+    main()
