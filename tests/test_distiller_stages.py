@@ -157,3 +157,38 @@ def test_loss_weight_schedule_stop_epoch():
     assert schedule(100, epoch=1) == 1.0 and schedule(100, epoch=2) == 0.0
     with pytest.raises(ValueError):
         LossWeightSchedule(stop_epoch=-1)
+
+
+def test_train_step_releases_recorded_features_before_backward():
+    from mmengine.optim import OptimWrapper
+    model = build()
+    model.train()
+    set_iter(0)
+    inputs, samples = batch()
+    released = {}
+    parse = model.parse_losses
+
+    def spy(losses):
+        out = parse(losses)
+        released['calls'] = [r.num_calls for r in model.teacher_recorders.recorders.values()]
+        return out
+
+    model.parse_losses = spy
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    before = model.distill_points['stage1'].connector.conv.weight.detach().clone()
+    model.train_step(dict(inputs=list(inputs * 255), data_samples=samples), optim)
+    assert released['calls'] == [0, 0]  # dropped between the forward and the backward
+    assert not torch.equal(before, model.distill_points['stage1'].connector.conv.weight)  # still trained
+
+
+def test_fused_partial_l2_matches_the_elementwise_form():
+    from mmkd.models.losses import partial_l2
+    g = torch.Generator().manual_seed(0)
+    s = torch.randn(2, 3, 4, 4, generator=g, requires_grad=True)
+    t = torch.randn(2, 3, 4, 4, generator=g)
+    naive = ((s - t).pow(2) * ((s > t) | (t > 0))).sum()
+    fused = partial_l2(s, t)
+    torch.testing.assert_close(fused, naive)
+    grad_naive, = torch.autograd.grad(naive, s)
+    grad_fused, = torch.autograd.grad(fused, s)
+    torch.testing.assert_close(grad_fused, grad_naive)

@@ -486,6 +486,18 @@ class FeatureDistiller(BaseModel):
             losses.update(self._diagnostics(data_samples))
         return losses
 
+    def parse_losses(self, losses: Dict[str, torch.Tensor]):
+        """MMEngine's loss parsing; then drop the recorders' references to the step's features.
+
+        Called by ``train_step`` (also DDP's) between the forward and the backward: teacher features are no
+        longer needed once the losses exist, so releasing them here lowers the backward's peak memory (the
+        student's recorded features stay alive only where the autograd graph needs them).
+        """
+        parsed = super().parse_losses(losses)
+        self.teacher_recorders.reset()
+        self.student_recorders.reset()
+        return parsed
+
     @torch.no_grad()
     def _diagnostics(self, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """``distill_kl`` (student to teacher) and, for classifiers, ``student_ce`` (to the labels)."""

@@ -17,6 +17,24 @@ def _check_shapes(student: torch.Tensor, teacher: torch.Tensor) -> None:
                          'different spatial size) so that both match')
 
 
+class _PartialL2Sum(torch.autograd.Function):
+    """sum(partial_l2(s, t)) keeping only the masked difference for backward (one tensor of the
+    feature's size instead of the difference, the mask, the square and the product autograd would keep)."""
+
+    @staticmethod
+    def forward(ctx, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        diff = torch.where((s > t) | (t > 0), s - t, 0.0)
+        ctx.save_for_backward(diff)
+        return diff.pow(2).sum()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        diff, = ctx.saved_tensors
+        grad_s = 2 * grad * diff if ctx.needs_input_grad[0] else None
+        grad_t = -2 * grad * diff if ctx.needs_input_grad[1] else None
+        return grad_s, grad_t
+
+
 def partial_l2(student: torch.Tensor, teacher: torch.Tensor, reduction: str = 'sum') -> torch.Tensor:
     """OFD's partial L2 distance (Heo et al., ICCV 2019).
 
@@ -40,13 +58,10 @@ def partial_l2(student: torch.Tensor, teacher: torch.Tensor, reduction: str = 's
     _check_shapes(student, teacher)
     dtype = torch.promote_types(torch.promote_types(student.dtype, teacher.dtype), torch.float32)
     s, t = student.to(dtype), teacher.to(dtype)
-    keep = (s > t) | (t > 0)
-    dist = (s - t).pow(2) * keep
-    if reduction == 'sum':
-        return dist.sum()
-    if reduction == 'mean':
-        return dist.mean()
-    return dist
+    if reduction == 'none':
+        return (s - t).pow(2) * ((s > t) | (t > 0))
+    total = _PartialL2Sum.apply(s, t)
+    return total if reduction == 'sum' else total / max(s.numel(), 1)
 
 
 @MODELS.register_module()
