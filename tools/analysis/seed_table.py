@@ -33,6 +33,9 @@ def parse_args():
     parser.add_argument('--student', required=True, help='baseline student training config')
     parser.add_argument('--distill', nargs='+', default=[], help='distillation configs (the teacher '
                         'checkpoint is set with model.teacher.checkpoint)')
+    parser.add_argument('--variant', nargs='+', action='append', default=[], metavar='LABEL CONFIG [OPT]',
+                        help='a distillation run with extra cfg-options, e.g. --variant ofd_bf16 '
+                        'configs/overhaul_cls_r50_r18_toy.py model.teacher_precision=bf16 (repeatable)')
     parser.add_argument('--iters', type=int, required=True, help='student training iterations')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--metric', required=True, help='metric key in the test json, e.g. accuracy/top1')
@@ -100,16 +103,21 @@ def main():
                                     args.cfg_options), args.teacher)
     teacher_ckpt = osp.join(teacher_dir, f'iter_{args.teacher_iters}.pth')
 
+    runs = [(stem(args.student), args.student, None)] + [(stem(c), c, []) for c in args.distill]
+    for variant in args.variant:
+        if len(variant) < 2:
+            raise ValueError('--variant needs LABEL CONFIG [cfg-options...]')
+        runs.append((variant[0], variant[1], variant[2:]))
     rows = []
-    for config in [args.student] + args.distill:
+    for label, config, options in runs:
         values = []
         for seed in args.seeds:
-            run_dir = osp.join(work, f'{stem(config)}_{args.iters}it_seed{seed}')
+            run_dir = osp.join(work, f'{label}_{args.iters}it_seed{seed}')
             extra = list(args.cfg_options)
-            if config != args.student:
-                extra.append(f'model.teacher.checkpoint={teacher_ckpt}')
+            if options is not None:  # a distillation run
+                extra += [f'model.teacher.checkpoint={teacher_ckpt}'] + options
             values.append(metric(train_and_test(config, run_dir, args.iters, seed, extra), config))
-        rows.append(row(stem(config), values))
+        rows.append(row(label, values))
 
     seeds = ' | '.join(f'seed {s}' for s in args.seeds)
     lines = [f'teacher {stem(args.teacher)} ({args.teacher_iters} iterations, seed {args.teacher_seed}): '
