@@ -209,6 +209,11 @@ def test_identity_connector():
     assert connector(x) is x and connector(x, target_size=(4, 5)) is x
     with pytest.raises(ValueError, match='cannot resize'):
         connector(x, target_size=(8, 10))
+    assert IdentityConnector(strict=False)(x, target_size=(8, 10)) is x  # the loss aligns sizes
+    resized = IdentityConnector(resize='nearest')(x, target_size=(8, 10))
+    torch.testing.assert_close(resized, x.repeat_interleave(2, -2).repeat_interleave(2, -1))
+    with pytest.raises(ValueError, match='resize must be one of'):
+        IdentityConnector(resize='bicubic')
 
 
 def test_ofd_pipeline_trains_the_connector():

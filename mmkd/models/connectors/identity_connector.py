@@ -2,30 +2,52 @@
 from typing import Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
+
+_RESIZE_MODES = (None, 'bilinear', 'nearest')
 
 
 @MODELS.register_module()
 class IdentityConnector(nn.Module):
     """Return the student feature as is, for students whose features already match the teacher's.
 
-    It has the forward signature of the other connectors; it cannot resize, so a ``target_size`` that
-    differs from the feature's spatial size is an error.
+    It has the forward signature of the other connectors. A ``target_size`` that differs from the
+    feature's spatial size is an error, unless ``resize`` interpolates the feature to it or
+    ``strict=False`` hands the feature over unchanged (for losses that align sizes themselves, e.g.
+    ``mmkd.ATLoss(resize=True)`` or ``mmkd.PKDLoss``).
+
+    Args:
+        resize (str, optional): ``'bilinear'`` or ``'nearest'`` interpolation to the teacher's size.
+        strict (bool): without ``resize``, whether a size mismatch is an error. Defaults to True.
     """
 
+    def __init__(self, resize: Optional[str] = None, strict: bool = True) -> None:
+        super().__init__()
+        if resize not in _RESIZE_MODES:
+            raise ValueError(f'resize must be one of {_RESIZE_MODES}, got {resize!r}')
+        self.resize = resize
+        self.strict = strict
+
     def forward(self, x: torch.Tensor, target_size: Optional[Sequence[int]] = None) -> torch.Tensor:
-        """Return ``x``.
+        """Return ``x`` (interpolated to ``target_size`` with ``resize``).
 
         Args:
             x (Tensor): Student feature.
-            target_size (Sequence[int], optional): Teacher spatial size (H, W); must match ``x``'s.
+            target_size (Sequence[int], optional): Teacher spatial size (H, W).
 
         Returns:
-            Tensor: ``x``.
+            Tensor: ``x``, or ``x`` resized to ``target_size``.
         """
-        if target_size is not None and tuple(int(v) for v in target_size) != tuple(x.shape[-2:]):
-            raise ValueError(f'IdentityConnector cannot resize the student feature {tuple(x.shape[-2:])} to '
-                             f'{tuple(target_size)}; use mmkd.ConvBNConnector with resize=')
-        return x
+        if target_size is None or tuple(int(v) for v in target_size) == tuple(x.shape[-2:]):
+            return x
+        if self.resize is not None:
+            kwargs = dict(align_corners=False) if self.resize == 'bilinear' else {}
+            return F.interpolate(x, size=tuple(int(v) for v in target_size), mode=self.resize, **kwargs)
+        if not self.strict:
+            return x
+        raise ValueError(f'IdentityConnector cannot resize the student feature {tuple(x.shape[-2:])} to '
+                         f'{tuple(target_size)}; use resize=\'bilinear\' (or mmkd.ConvBNConnector with resize=), '
+                         'or strict=False when the loss aligns sizes itself')

@@ -1,4 +1,25 @@
+from .ab_loss import ABLoss, ab_loss
+from .at_loss import ATLoss, at_loss, attention_map
+from .cckd_loss import CCKDLoss, correlation_matrix
+from .cwd_loss import ChannelWiseDivergence, channel_wise_divergence
+from .dist_loss import DISTLoss, dist_loss, pearson_rows
+from .fsp_loss import FSPLoss, fsp_matrix
+from .ft_loss import FTLoss, Paraphraser
+from .hint_loss import HintLoss, hint_loss
+from .information_flow_loss import InformationFlowLoss, information_flow, match_layers
+from .irg_loss import IRGLoss, irg_edge, irg_transform, irg_vertex
 from .kd_loss import KDLoss, permute_non_argmax
+from .label_smoothing_loss import LabelSmoothingLoss
+from .mgd_loss import MGDLoss
 from .partial_l2_loss import PartialL2Loss, partial_l2
+from .pkd_loss import PKDLoss, pkd_loss, standardize_maps
+from .pkt_loss import PKTLoss, conditional_probabilities
+from .rkd_loss import RKDLoss, pairwise_distances, rkd_angle, rkd_distance
 
-__all__ = ['KDLoss', 'PartialL2Loss', 'partial_l2', 'permute_non_argmax']
+__all__ = ['KDLoss', 'PartialL2Loss', 'partial_l2', 'permute_non_argmax',
+           'ATLoss', 'at_loss', 'attention_map', 'ChannelWiseDivergence', 'channel_wise_divergence',
+           'DISTLoss', 'dist_loss', 'pearson_rows', 'HintLoss', 'hint_loss', 'MGDLoss', 'PKDLoss', 'pkd_loss',
+           'standardize_maps', 'ABLoss', 'ab_loss', 'CCKDLoss', 'correlation_matrix', 'FSPLoss', 'fsp_matrix',
+           'FTLoss', 'Paraphraser', 'IRGLoss', 'irg_edge', 'irg_transform', 'irg_vertex', 'PKTLoss',
+           'conditional_probabilities', 'RKDLoss', 'pairwise_distances', 'rkd_angle', 'rkd_distance',
+           'InformationFlowLoss', 'information_flow', 'match_layers', 'LabelSmoothingLoss']

@@ -1,0 +1,110 @@
+"""PKD (Cao et al., "PKD: General Distillation Framework for Object Detectors via Pearson Correlation
+Coefficient", NeurIPS 2022)."""
+from typing import Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mmkd.registry import MODELS
+
+Features = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+def standardize_maps(feat: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """``(x - mean) / (std + eps)`` of each sample's channel over its (H, W) locations (population std).
+
+    Args:
+        feat (Tensor): (N, C, H, W).
+        eps (float): Added to the standard deviation (a constant map becomes 0). Defaults to 1e-6.
+
+    Returns:
+        Tensor: The standardised feature, same shape.
+    """
+    mean = feat.mean(dim=(2, 3), keepdim=True)
+    std = feat.var(dim=(2, 3), unbiased=False, keepdim=True).sqrt()
+    return (feat - mean) / (std + eps)
+
+
+def pkd_loss(student: torch.Tensor, teacher: torch.Tensor, resize_stu: bool = True) -> torch.Tensor:
+    """PKD loss ``mean((z(s) - z(t))^2) / 2`` of standardised maps (Cao et al., NeurIPS 2022, Eq. 5-6).
+
+    ``z`` standardises each sample's channel over (H, W) to zero mean and unit (population) variance, so the
+    loss equals ``1 - r`` averaged over samples and channels, with ``r`` the Pearson correlation of the two
+    maps: magnitudes and offsets of the features (which differ between FPN levels and between detectors)
+    do not matter, only their spatial pattern. If the spatial sizes differ, the student (``resize_stu``) or
+    the teacher is resized bilinearly to the other's size. Computed in float32 (float64 stays float64);
+    the teacher is detached.
+
+    Args:
+        student (Tensor): Student feature, (N, C, H, W).
+        teacher (Tensor): Teacher feature, (N, C, H', W').
+        resize_stu (bool): Resize the student to the teacher's size (True) or the teacher to the
+            student's (False) when they differ. Defaults to True.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    if student.dim() != 4 or teacher.dim() != 4:
+        raise ValueError(f'PKD needs (N, C, H, W) feature maps, got student {tuple(student.shape)} and teacher '
+                         f'{tuple(teacher.shape)}; pick 4-D positions (e.g. FPN outputs)')
+    if student.shape[:2] != teacher.shape[:2]:
+        raise ValueError(f'student feature {tuple(student.shape)} and teacher feature {tuple(teacher.shape)} '
+                         'differ in batch or channels; map the student with a connector (e.g. '
+                         'mmkd.ConvConnector, out_channels= the teacher channels)')
+    dtype = torch.promote_types(student.dtype, torch.float32)
+    s, t = student.to(dtype), teacher.detach().to(dtype)
+    if s.shape[2:] != t.shape[2:]:
+        if resize_stu:
+            s = F.interpolate(s, size=t.shape[2:], mode='bilinear', align_corners=False)
+        else:
+            t = F.interpolate(t, size=s.shape[2:], mode='bilinear', align_corners=False)
+    return F.mse_loss(standardize_maps(s), standardize_maps(t)) / 2
+
+
+@MODELS.register_module()
+class PKDLoss(nn.Module):
+    """PKD: ``loss_weight * sum_k mean((z(s_k) - z(t_k))^2) / 2`` over one or several feature pairs
+    (Cao et al., "PKD: General Distillation Framework for Object Detectors via Pearson Correlation
+    Coefficient", NeurIPS 2022); see :func:`pkd_loss`.
+
+    Note: the standardisation is per sample and channel over (H, W), so each term is ``1 - r`` per map;
+    the authors' MMRazor implementation standardises each channel over the whole batch (N, H, W) instead.
+
+    Args:
+        loss_weight (float): Multiplier. Defaults to 1.0.
+        resize_stu (bool): When spatial sizes differ, resize the student to the teacher (True) or the
+            teacher to the student (False), bilinearly. Defaults to True.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, resize_stu: bool = True) -> None:
+        super().__init__()
+        self.loss_weight = loss_weight
+        self.resize_stu = resize_stu
+
+    def forward(self, student: Features, teacher: Features) -> torch.Tensor:
+        """Args:
+            student (Tensor | Sequence[Tensor]): Student feature(s), (N, C, H, W) each.
+            teacher (Tensor | Sequence[Tensor]): Teacher feature(s), as many (detached here).
+
+        Returns:
+            Tensor: Scalar loss (summed over the pairs).
+        """
+        multi_s, multi_t = isinstance(student, (list, tuple)), isinstance(teacher, (list, tuple))
+        if multi_s != multi_t or (multi_s and len(student) != len(teacher)) or (multi_s and not student):
+            raise ValueError('PKDLoss takes one student and one teacher tensor, or equally long non-empty '
+                             f'sequences of them; got {_describe(student)} and {_describe(teacher)}: list '
+                             'as many student as teacher positions in the distill point')
+        if not multi_s:
+            student, teacher = (student, ), (teacher, )
+        loss = sum(pkd_loss(s, t, self.resize_stu) for s, t in zip(student, teacher))
+        return self.loss_weight * loss
+
+    def extra_repr(self) -> str:
+        return f'loss_weight={self.loss_weight}, resize_stu={self.resize_stu}'
+
+
+def _describe(features: Features) -> str:
+    if isinstance(features, (list, tuple)):
+        return f'{len(features)} tensors'
+    return f'a tensor {tuple(features.shape)}'
