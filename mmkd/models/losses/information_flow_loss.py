@@ -1,6 +1,6 @@
 """Information-flow knowledge distillation (Passalis, Tzelepi & Tefas, "Heterogeneous Knowledge Distillation
 using Information Flow Modeling", CVPR 2020)."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -137,9 +137,9 @@ class InformationFlowLoss(nn.Module):
     - Critical-period schedule: the last student layer has weight ``final_weight``; intermediate layers
       ``init_weight * decay ** (t // decay_interval)`` with t the epoch (``decay_by='epoch'``) or the
       iteration (``'iter'``, for iteration-based runs) read from MessageHub: strong intermediate-layer
-      supervision early (the critical learning period), fading later. The defaults (1, 100, 0.7 per epoch,
-      Jeffreys divergence, cosine + Student-t kernels, mean over N^2 entries) are those of the authors'
-      CIFAR-10 release.
+      supervision early (the critical learning period), fading later. The defaults (final weight 1,
+      intermediate weight 100 decayed by 0.7 per epoch, Jeffreys divergence, cosine + Student-t kernels,
+      mean over the N^2 entries, diagonal included) are those of the authors' CIFAR-10 code release.
 
     Student and teacher layers may differ in channels and size (only in-batch similarities are compared):
     in a point with lists of positions, use ``connector=dict(type='mmkd.IdentityConnector', strict=False)``
@@ -149,6 +149,8 @@ class InformationFlowLoss(nn.Module):
     student, trained first) is not part of the loss; distil from such a model by using it as the teacher.
     The exact QMI estimator used by the paper for the flow (matching criterion) is approximated by
     Torkkola's information-potential QMI with the cosine kernel (:func:`quadratic_mutual_information`).
+    The supervised variant (label target on the last student layer only) follows the paper's description
+    as recalled, not a checked equation; ``supervised=False`` is the variant of the authors' release.
 
     Args:
         kernels (Sequence[str]): Kernels whose divergences are summed: ``'cosine'`` and/or
