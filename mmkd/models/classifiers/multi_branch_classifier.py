@@ -1,0 +1,138 @@
+"""Shared plumbing of the classifiers with several heads trained together (ONE, collaborative learning,
+rocket launching): data preprocessing, the three modes, labels, accuracies and single-net export."""
+import copy
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.model import BaseModel
+
+from mmkd.registry import MODELS
+from mmkd.structures import ClsDataSample
+from ..heads.linear_cls_head import LinearClsHead
+from .image_classifier import DEFAULT_DATA_PREPROCESSOR
+
+
+class MultiBranchClassifier(BaseModel):
+    """Base of the multi-branch classifiers: one network with a shared trunk and several heads.
+
+    Subclasses implement :meth:`branch_logits` (all heads' logits), :meth:`loss` and
+    :meth:`export_prefixes`; ``mode='tensor'``/``'predict'`` use :meth:`predict_logits`.
+
+    Every branch, followed from the input to its head, is a plain ``backbone`` + ``head`` classifier, so
+    :meth:`export_state_dict` gives the weights of one branch as an ``mmkd.ImageClassifier`` state dict
+    and :meth:`export_model_config` the matching model config.
+
+    Args:
+        data_preprocessor (dict, optional): As in ``mmkd.ImageClassifier``. Defaults to its default.
+        init_cfg (dict | list[dict], optional): Initialisation config. Defaults to None.
+    """
+
+    def __init__(self,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(DEFAULT_DATA_PREPROCESSOR)
+        elif isinstance(data_preprocessor, dict):
+            data_preprocessor = dict(data_preprocessor)
+            data_preprocessor.setdefault('type', DEFAULT_DATA_PREPROCESSOR['type'])
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+
+    @staticmethod
+    def build_head(head: Optional[dict], what: str = 'head') -> LinearClsHead:
+        """Build a classification head, with an error that shows the expected config."""
+        if head is None:
+            raise ValueError(f'{what} is required, e.g. dict(type="mmkd.LinearClsHead", num_classes=100, '
+                             'in_channels=512).')
+        return MODELS.build(copy.deepcopy(head))
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[ClsDataSample]] = None,
+                mode: str = 'tensor'
+                ) -> Union[Dict[str, torch.Tensor], List[ClsDataSample], torch.Tensor]:
+        """``'loss'``: dict of losses; ``'predict'``: samples with ``pred_score``/``pred_label``;
+        ``'tensor'``: the logits used for prediction, ``(N, num_classes)``."""
+        if mode == 'loss':
+            if data_samples is None:
+                raise ValueError('mode="loss" needs data_samples with gt_label; pack them with '
+                                 'PackClsInputs.')
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.predict_logits(inputs)
+        raise RuntimeError(f'invalid mode "{mode}"; {type(self).__name__} supports "loss", "predict" and '
+                           '"tensor".')
+
+    def branch_logits(self, inputs: torch.Tensor) -> List[torch.Tensor]:
+        """The logits ``(N, num_classes)`` of every head, in head order."""
+        raise NotImplementedError
+
+    def predict_logits(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The logits used for prediction."""
+        raise NotImplementedError
+
+    def loss(self, inputs: torch.Tensor, data_samples: Sequence[ClsDataSample]) -> Dict[str, torch.Tensor]:
+        """The training losses."""
+        raise NotImplementedError
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[Sequence[ClsDataSample]] = None) -> List[ClsDataSample]:
+        """Samples with ``pred_score`` (softmax of :meth:`predict_logits`) and ``pred_label``."""
+        return LinearClsHead._get_predictions(self.predict_logits(inputs), data_samples)
+
+    @staticmethod
+    def labels(data_samples: Sequence[ClsDataSample], logits: torch.Tensor) -> torch.Tensor:
+        """The ``(N, )`` ground-truth labels on the logits' device, checked against the batch size."""
+        labels = LinearClsHead._gt_labels(data_samples).to(logits.device)
+        if labels.numel() != logits.shape[0]:
+            raise ValueError(f'got {logits.shape[0]} images but {labels.numel()} data samples.')
+        return labels
+
+    @staticmethod
+    @torch.no_grad()
+    def accuracies(logits: torch.Tensor, labels: torch.Tensor, topk: Sequence[int]) -> Dict[str, torch.Tensor]:
+        """``acc_top{k}`` (percent, no gradient) for each ``k`` in ``topk``."""
+        if not topk:
+            return {}
+        hits = logits.topk(max(topk), dim=1).indices == labels[:, None]
+        return {f'acc_top{k}': hits[:, :k].any(dim=1).float().mean() * 100.0 for k in topk}
+
+    def export_prefixes(self, index: int) -> List[Tuple[str, str]]:
+        """``(prefix here, prefix in ImageClassifier)`` pairs that map branch ``index``'s weights."""
+        raise NotImplementedError
+
+    def export_state_dict(self, index: int = 0) -> 'OrderedDict[str, torch.Tensor]':
+        """The weights of one branch as an ``mmkd.ImageClassifier`` state dict (``backbone.*``, ``head.*``).
+
+        It loads with ``strict=True`` into the model built from :meth:`export_model_config` and gives the
+        same logits as this branch.
+
+        Args:
+            index (int): The branch (head) to export. Defaults to 0.
+
+        Returns:
+            OrderedDict[str, Tensor]: Detached CPU copies of the weights.
+        """
+        prefixes = self.export_prefixes(index)
+        out = OrderedDict()
+        for key, value in self.state_dict().items():
+            for src, dst in prefixes:
+                if key.startswith(src):
+                    new_key = dst + key[len(src):]
+                    if new_key in out:
+                        raise RuntimeError(f'two weights map to {new_key!r} when exporting branch {index}.')
+                    out[new_key] = value.detach().cpu().clone()
+                    break
+        return out
+
+    @staticmethod
+    def export_model_config(model_cfg: dict) -> dict:
+        """The ``mmkd.ImageClassifier`` config of one branch of the model configured by ``model_cfg``."""
+        model_cfg = copy.deepcopy(dict(model_cfg))
+        out = dict(type='mmkd.ImageClassifier', backbone=model_cfg['backbone'], head=model_cfg['head'])
+        if model_cfg.get('data_preprocessor') is not None:
+            out['data_preprocessor'] = model_cfg['data_preprocessor']
+        return out

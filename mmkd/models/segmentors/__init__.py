@@ -1,0 +1,3 @@
+from .one_encoder_decoder import ONEEncoderDecoder
+
+__all__ = ['ONEEncoderDecoder']
