@@ -192,3 +192,28 @@ def test_fused_partial_l2_matches_the_elementwise_form():
     grad_naive, = torch.autograd.grad(naive, s)
     grad_fused, = torch.autograd.grad(fused, s)
     torch.testing.assert_close(grad_fused, grad_naive)
+
+
+def test_stage_task_weight_reaches_list_losses_and_pointless_stages_skip_the_teacher(monkeypatch):
+    model = staged(stages=[dict(name='hint', end_iter=2, points=['hint'], task_loss_weight=0.0),
+                           dict(name='train', points=[], task_loss_weight=0.5)])
+    model.train()
+    per_image = [torch.tensor(1.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)]
+    student_loss = model.student.loss  # the real forward (recorded), then mmdet-style per-image losses
+    monkeypatch.setattr(model.student, 'loss',
+                        lambda inputs, samples: student_loss(inputs, samples) and dict(loss_cls=list(per_image)))
+    calls = []
+    monkeypatch.setattr(model, 'teacher_features', lambda *a: calls.append(1) or FeatureDistillerRun(model, *a))
+    set_iter(0)
+    losses = model.loss(*batch())
+    assert all(not v.requires_grad for v in losses['loss_cls'])  # mmdet's per-image lists detached too
+    assert calls == [1]
+    set_iter(5)
+    losses = model.loss(*batch())
+    assert [v.item() for v in losses['loss_cls']] == [0.5, 1.5] and calls == [1]  # no teacher forward
+    assert not any(k.startswith('loss_distill') for k in losses)
+
+
+def FeatureDistillerRun(model, inputs, samples):
+    from mmkd.models import FeatureDistiller
+    return FeatureDistiller.teacher_features(model, inputs, samples)

@@ -469,13 +469,20 @@ class FeatureDistiller(BaseModel):
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         stage, it, epoch = self.current_stage()
-        self.teacher_features(inputs, data_samples)
+        if stage.points or self.diagnostics is not None:  # a stage without points (AB's, FSP's second) skips it
+            self.teacher_features(inputs, data_samples)
         with self.student_recorders.recording():
             losses = self.student(inputs, data_samples, mode='loss')
         if stage.task_loss_weight != 1.0:
+            weight = stage.task_loss_weight
+            scale = (lambda v: v * weight) if weight else (lambda v: v.detach())  # noqa: E731
             for key, value in losses.items():
-                if 'loss' in key and isinstance(value, torch.Tensor):
-                    losses[key] = value * stage.task_loss_weight if stage.task_loss_weight else value.detach()
+                if 'loss' not in key:
+                    continue
+                if isinstance(value, torch.Tensor):
+                    losses[key] = scale(value)
+                elif isinstance(value, (list, tuple)):  # mmdet heads return per-image/per-level lists
+                    losses[key] = type(value)(scale(v) for v in value)
         factor = self.loss_weight_schedule(it, epoch)
         for name, point in self.distill_points.items():
             if name not in stage.points:
