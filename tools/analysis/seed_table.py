@@ -61,6 +61,9 @@ def schedule_options(config: str, iters: int) -> list:
             opts.append(f'param_scheduler.{i}.end={iters}')
         if 'T_max' in sched and sched['T_max'] == old - sched.get('begin', 0):
             opts.append(f'param_scheduler.{i}.T_max={iters - sched.get("begin", 0)}')
+    for i, stage in enumerate(cfg.get('model', {}).get('stages') or []):
+        if stage.get('end_iter') is not None:  # multi-stage methods keep their stage fractions
+            opts.append(f'model.stages.{i}.end_iter={round(stage["end_iter"] * iters / old)}')
     return opts
 
 
