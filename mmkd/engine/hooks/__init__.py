@@ -1,4 +1,5 @@
+from .codistillation_hook import CodistillationHook
 from .student_checkpoint_hook import StudentCheckpointHook
 from .teacher_eval_hook import TeacherEvalHook
 
-__all__ = ['StudentCheckpointHook', 'TeacherEvalHook']
+__all__ = ['CodistillationHook', 'StudentCheckpointHook', 'TeacherEvalHook']

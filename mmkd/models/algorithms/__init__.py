@@ -1,10 +1,13 @@
+from .codistillation import Codistillation
+from .dcm import DCM
 from .distill_point import DistillPoint
 from .distill_stages import DistillStage, DistillStages
 from .feature_distiller import FeatureDistiller
+from .kdcl import KDCL
 from .loss_weight_schedule import LossWeightSchedule
 from .mutual_learning import MutualLearning
 
 __all__ = [
-    'DistillPoint', 'DistillStage', 'DistillStages', 'FeatureDistiller', 'LossWeightSchedule',
-    'MutualLearning'
+    'Codistillation', 'DCM', 'DistillPoint', 'DistillStage', 'DistillStages', 'FeatureDistiller', 'KDCL',
+    'LossWeightSchedule', 'MutualLearning'
 ]

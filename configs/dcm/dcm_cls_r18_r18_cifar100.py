@@ -1,0 +1,32 @@
+# DCM, Dense Cross-layer Mutual-distillation (Yao & Sun, ECCV 2020): two ResNet-18 peers (32 px
+# classifiers) trained together from scratch on CIFAR-100, each with auxiliary
+# classifiers after stage 2 (layer2: 128 channels, 8 px) and stage 3 (layer3: 256 channels, 4 px): a 3x3
+# conv-BN-ReLU block (standing in for the later stages; stride 2 after layer2, whose map is still 8 px),
+# global pooling and fc. Classifiers 0, 1 (auxiliary) and 2 (head.fc) of both peers; loss: every
+# classifier's cross-entropy + loss_dcm_<peer> = sum over all 9 pairs (i, j) ('dense') of KL from the
+# other peer's classifier to this one's, tau 1. Schedule, data and runtime: cls/cls_r18_cifar100.py
+# (200 epochs, batch 128, SGD 0.1). The auxiliary heads are training-only: validation and tools/test.py run
+# peer `a` alone (`--cfg-options model.predict_peer=b` for the other), and
+# tools/model_converters/distill_to_student.py --peer a|b exports a plain ResNet-18 without them.
+#   python tools/train.py configs/dcm/dcm_cls_r18_r18_cifar100.py
+_base_ = ['../cls/cls_r18_cifar100.py']
+
+num_classes = 100
+model = dict(
+    _delete_=True,
+    type='mmkd.DCM',
+    peers=dict(a={{_base_.model}}, b={{_base_.model}}),
+    logits='head.fc',
+    aux_classifiers=[
+        dict(position='backbone.layer2',
+             head=dict(type='mmkd.ConvClsHead', in_channels=128, conv_channels=256, stride=2,
+                       num_classes=num_classes)),
+        dict(position='backbone.layer3',
+             head=dict(type='mmkd.ConvClsHead', in_channels=256, conv_channels=512,
+                       num_classes=num_classes)),
+    ],
+    pairs='dense',
+    loss=dict(type='mmkd.KDLoss', tau=1.0, loss_weight=1.0),
+    aux_loss_weight=1.0,
+    predict_peer='a',
+    input_size=(32, 32))
