@@ -4,24 +4,7 @@
 # _base_/distill/ofd_cls_r50_mbv2.py: the pre-ReLU output of the four ResNet-50 stages against the
 # linear-bottleneck outputs of MobileNetV2 layers 4-7 (same 8, 8, 4, 4 px maps), 1x1 conv + BN
 # connectors, margin ReLU on the teacher, partial L2 / batch size x 1e-3 / 2^(3-k) (the CIFAR recipe).
-_base_ = ['./cls/cls_mbv2_cifar100.py', './_base_/distill/ofd_cls_r50_mbv2.py']
+_base_ = ['./_base_/distillers/cls_r50_mbv2_cifar100.py', './_base_/distill/ofd_cls_r50_mbv2.py']
 
-model = dict(
-    _delete_=True,
-    type='mmkd.FeatureDistiller',
-    student={{_base_.model}},
-    # the teacher's own config and the checkpoint tools/train.py wrote for it
-    teacher=dict(
-        config='configs/cls/cls_r50_cifar100.py',
-        checkpoint='work_dirs/cls_r50_cifar100/epoch_200.pth'),
-    # teacher BN uses batch statistics, as the paper prescribes; its running statistics stay untouched
-    teacher_bn='train',
-    # CIFAR images are 32x32; the dry forward checks positions and infers the connector channels
-    input_size=(32, 32),
-    distill_points={{_base_.ofd_points}})
-
-# the classification student has no custom hooks of its own
-custom_hooks = [
-    dict(type='mmkd.TeacherEvalHook', enabled=True),
-    dict(type='mmkd.StudentCheckpointHook'),
-]
+# teacher BN uses batch statistics, as the paper prescribes; its running statistics stay untouched
+model = dict(teacher_bn='train', distill_points={{_base_.ofd_points}})

@@ -3,35 +3,16 @@
 # the student's (deeplabv3plus/deeplabv3plus_mbv2_voc12aug.py); the six OFD points (four backbone stages,
 # ASPP, decoder) are in _base_/distill/ofd_deeplabv3plus_r101_mbv2.py.
 _base_ = [
-    './deeplabv3plus/deeplabv3plus_mbv2_voc12aug.py', './_base_/distill/ofd_deeplabv3plus_r101_mbv2.py'
+    './_base_/distillers/deeplabv3plus_r101_mbv2_voc12aug.py', './_base_/distill/ofd_deeplabv3plus_r101_mbv2.py'
 ]
 
-# the distiller uses the student's data_preprocessor (inside `student`); mmengine's Runner would merge
-# the student config's top-level `data_preprocessor` into the distiller dict, which it rejects
-data_preprocessor = None
-
-model = dict(
-    _delete_=True,
-    type='mmkd.FeatureDistiller',
-    student={{_base_.model}},
-    # the teacher's own config and the checkpoint tools/train.py wrote for it. mmseg's zoo model can be
-    # the teacher as well, unmodified (deeplabv3plus_r101_voc12aug.py is that config):
-    #   teacher=dict(
-    #       config='mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py',
-    #       checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/'
-    #       'deeplabv3plus_r101-d8_512x512_40k_voc12aug/'
-    #       'deeplabv3plus_r101-d8_512x512_40k_voc12aug_20200613_205333-faf03387.pth',
-    #       cfg_options={'model.pretrained': None}),  # weights come from the checkpoint alone
-    teacher=dict(
-        config='configs/deeplabv3plus/deeplabv3plus_r101_voc12aug.py',
-        checkpoint='work_dirs/deeplabv3plus_r101_voc12aug/iter_40000.pth'),
-    # teacher BN uses batch statistics, as the paper prescribes; its running statistics stay untouched
-    teacher_bn='train',
-    # the dry forward that checks the positions and infers the connector channels runs at the crop size
-    input_size={{_base_.crop_size}},
-    distill_points={{_base_.ofd_points}})
-
-custom_hooks = [
-    dict(type='mmkd.TeacherEvalHook', enabled=True),
-    dict(type='mmkd.StudentCheckpointHook'),
-]
+# the teacher is the distiller base's (its own config and the checkpoint tools/train.py wrote for it).
+# mmseg's zoo model can be the teacher as well, unmodified (deeplabv3plus_r101_voc12aug.py is that config):
+#   teacher=dict(
+#       config='mmseg::deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py',
+#       checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/deeplabv3plus/'
+#       'deeplabv3plus_r101-d8_512x512_40k_voc12aug/'
+#       'deeplabv3plus_r101-d8_512x512_40k_voc12aug_20200613_205333-faf03387.pth',
+#       cfg_options={'model.pretrained': None}),  # weights come from the checkpoint alone
+# teacher BN uses batch statistics, as the paper prescribes; its running statistics stay untouched
+model = dict(teacher_bn='train', distill_points={{_base_.ofd_points}})

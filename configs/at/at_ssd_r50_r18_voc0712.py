@@ -1,18 +1,7 @@
 # Attention transfer (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017): SSD300
 # ResNet-50 -> ResNet-18 on PASCAL VOC 07+12 (300x300).
-# beta / 2 * mean_n || Q_s / ||Q_s||_2 - Q_t / ||Q_t||_2 ||_2 per position, with the spatial attention map Q =
-# vec(sum_c |A_c|^2) of the feature A (channel counts may differ).
-# Positions: the outputs of backbone stages 2-3 of 3 (backbone.layer2-3) on both sides, the group outputs the
-# paper uses; sizes 38x38, 19x19. Stage 1 (backbone.layer1) is left out: the real student freezes its stem and
-# layer1 (mmdet's frozen_stages=1 for the ImageNet-initialised backbone), so a loss there would train nothing.
-# beta: the paper's setting, 10^3 divided by the number of elements of the attention map and by the batch size
-# (the loss already averages over the batch), i.e. loss_weight = 1000 / (H W) per position. Added to the
-# student's own losses (weight 1).
-_base_ = ['../_base_/distillers/ssd_r50_r18_voc0712.py']
+# Points: _base_/distill/at_ssd_r50_r18.py, shared with the toy twin.
+_base_ = ['../_base_/distillers/ssd_r50_r18_voc0712.py', '../_base_/distill/at_ssd_r50_r18.py']
 
 model = dict(
-    distill_points=dict(
-        stage2=dict(student='backbone.layer2', teacher='backbone.layer2',
-                    loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (38 * 38))),
-        stage3=dict(student='backbone.layer3', teacher='backbone.layer3',
-                    loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (19 * 19)))))
+    distill_points={{_base_.at_points}})

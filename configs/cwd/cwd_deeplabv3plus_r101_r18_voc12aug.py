@@ -1,13 +1,9 @@
 # CWD (Shu et al., "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021): DeepLabV3+
 # ResNet-101-D8 -> ResNet-18-D8 on PASCAL VOC 2012 aug (512x512 crops).
-# Each channel c of a map becomes a distribution over its H x W locations: tau^2 / (N C) * sum_{n,c}
-# KL(softmax(t_nc / tau) || softmax(s_nc / tau)).
-# Position: the segmentation logits (decode_head.conv_seg), one channel per class; tau = 4 and weight 3: the
-# paper's setting for segmentation logits (the authors' code releases use tau = 1 with weight 3-5). Added to
-# the student's cross-entropy.
-_base_ = ['../_base_/distillers/deeplabv3plus_r101_r18_voc12aug.py']
+# Points: _base_/distill/cwd_deeplabv3plus_r101_r18.py, shared with the toy twin.
+_base_ = [
+    '../_base_/distillers/deeplabv3plus_r101_r18_voc12aug.py', '../_base_/distill/cwd_deeplabv3plus_r101_r18.py'
+]
 
 model = dict(
-    distill_points=dict(
-        cwd=dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg',
-                 loss=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0))))
+    distill_points={{_base_.cwd_points}})

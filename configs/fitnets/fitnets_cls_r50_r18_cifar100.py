@@ -1,32 +1,13 @@
 # FitNets (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015), two stages in one run: ResNet-50 ->
 # ResNet-18 on CIFAR-100.
-# L_HT = 1/2 ||u_h - r(v_g)||^2 between the teacher's hint u_h and the regressed guided feature r(v_g) of the
-# student.
-# Stage 'hint' (until end_epoch=30, 15% of the 200-epoch CIFAR-100 schedule): L_HT alone, task loss weight 0,
-# so only the student up to the guided layer and the regressor are trained.
-# Stage 'kd' (to the end): Hinton KD, tau^2 KL(softmax(t / tau) || softmax(s / tau)) on the logits (tau 4,
-# weight 0.9), plus the student's cross-entropy (weight 0.1), as configs/kd/.
-# Hint and guided layers: the output of stage 2 of 4 (512 channels teacher, 128 student, 8x8), the middle of
-# both networks as in the paper. Regressor r: a 1x1 convolution to the teacher's channels followed by a ReLU
-# (mmkd.ConvConnector): the hint is a post-ReLU feature and the paper ends r with the hint layer's
-# non-linearity; the maps have the same size, so a 1x1 kernel suffices. Hint weight: 1/2 ||.||^2 averaged over
-# the elements x 200 = 100 x the MSE, the FitNets weight of the CIFAR-100 benchmark of Tian et al.
-# ("Contrastive Representation Distillation", ICLR 2020).
-# find_unused_parameters: each stage leaves parameters without gradients under DDP.
-_base_ = ['../_base_/distillers/cls_r50_r18_cifar100.py']
+# Stage 'hint' until end_epoch=30 (15% of the 200-epoch CIFAR-100 schedule).
+# Points and stages: _base_/distill/fitnets_cls_r50_r18.py, shared with the toy twin.
+_base_ = ['../_base_/distillers/cls_r50_r18_cifar100.py', '../_base_/distill/fitnets_cls_r50_r18.py']
 
 model = dict(
     student=dict(head=dict(loss=dict(loss_weight=0.1))),
-    distill_points=dict(
-        hint=dict(
-            student='backbone.layer2', teacher='backbone.layer2',
-            connector=dict(type='mmkd.ConvConnector', kernel_size=1, act='relu'),
-            loss=dict(type='mmkd.HintLoss', normalize='mean', loss_weight=200.0)),
-        kd=dict(student='head.fc', teacher='head.fc', loss=dict(type='mmkd.KDLoss', tau=4.0, loss_weight=0.9))),
-    stages=[
-        dict(name='hint', end_epoch=30, task_loss_weight=0.0,
-             points=dict(hint=1.0)),
-        dict(name='kd', points=dict(kd=1.0))],
+    distill_points={{_base_.fitnets_points}},
+    stages={{_base_.fitnets_stages.cifar100}},
     diagnostics=dict(student='head.fc', teacher='head.fc'))
 
 find_unused_parameters = True

@@ -1,31 +1,13 @@
 # FitNets (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015), two stages in one run: DeepLabV3+
 # ResNet-101-D8 -> ResNet-18-D8 on PASCAL VOC 2012 aug (512x512 crops).
-# L_HT = 1/2 ||u_h - r(v_g)||^2 between the teacher's hint u_h and the regressed guided feature r(v_g) of the
-# student.
-# Stage 'hint' (until end_iter=6000, 15% of the 40k-iteration schedule): L_HT alone, task loss weight 0, so
-# only the student up to the guided layer and the regressor are trained.
-# Stage 'kd' (to the end): pixel-wise Hinton KD on the segmentation logits (tau 1, weight 10, as
-# configs/kd/kd_deeplabv3plus_*) plus the student's cross-entropy.
-# Hint and guided layers: the output of stage 2 of 4 (512 channels teacher, 128 student, stride 8), the middle
-# of both networks as in the paper. Regressor r: a 1x1 convolution to the teacher's channels followed by a
-# ReLU (mmkd.ConvConnector): the hint is a post-ReLU feature and the paper ends r with the hint layer's
-# non-linearity; the maps have the same size, so a 1x1 kernel suffices. Hint weight: 1/2 ||.||^2 averaged over
-# the elements x 200 = 100 x the MSE, the FitNets weight of the CIFAR-100 benchmark of Tian et al.
-# ("Contrastive Representation Distillation", ICLR 2020).
-# find_unused_parameters: each stage leaves parameters without gradients under DDP.
-_base_ = ['../_base_/distillers/deeplabv3plus_r101_r18_voc12aug.py']
+# Stage 'hint' until end_iter=6000 (15% of the 40k-iteration schedule).
+# Points and stages: _base_/distill/fitnets_deeplabv3plus_r101_r18.py, shared with the toy twin.
+_base_ = [
+    '../_base_/distillers/deeplabv3plus_r101_r18_voc12aug.py', '../_base_/distill/fitnets_deeplabv3plus_r101_r18.py'
+]
 
 model = dict(
-    distill_points=dict(
-        hint=dict(
-            student='backbone.layer2', teacher='backbone.layer2',
-            connector=dict(type='mmkd.ConvConnector', kernel_size=1, act='relu'),
-            loss=dict(type='mmkd.HintLoss', normalize='mean', loss_weight=200.0)),
-        kd=dict(student='decode_head.conv_seg', teacher='decode_head.conv_seg',
-           loss=dict(type='mmkd.KDLoss', tau=1.0, loss_weight=10.0))),
-    stages=[
-        dict(name='hint', end_iter=6000, task_loss_weight=0.0,
-             points=dict(hint=1.0)),
-        dict(name='kd', points=dict(kd=1.0))])
+    distill_points={{_base_.fitnets_points}},
+    stages={{_base_.fitnets_stages.voc12aug}})
 
 find_unused_parameters = True

@@ -1,29 +1,11 @@
 # FitNets (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015), two stages in one run: SSD300
 # ResNet-50 -> ResNet-18 on the toy VOC detection data (300x300).
-# L_HT = 1/2 ||u_h - r(v_g)||^2 between the teacher's hint u_h and the regressed guided feature r(v_g) of the
-# student.
-# Stage 'hint' (until end_iter=30, 15% of the 200-iteration toy schedule): L_HT alone, task loss weight 0, so
-# only the student up to the guided layer and the regressor are trained.
-# Stage 'task' (to the end): the detector's own losses. Hinton KD does not apply to SSD's score maps here (see
-# docs/method_zoo.md), so FitNets' second stage trains the task alone.
-# Hint and guided layers: the output of stage 2 of the 3 backbone stages (512 channels teacher, 128 student,
-# 38x38; the first map the neck passes to the head), the middle of both networks as in the paper. Regressor r:
-# a 1x1 convolution to the teacher's channels followed by a ReLU (mmkd.ConvConnector): the hint is a post-ReLU
-# feature and the paper ends r with the hint layer's non-linearity; the maps have the same size, so a 1x1
-# kernel suffices. Hint weight: 1/2 ||.||^2 averaged over the elements x 200 = 100 x the MSE, the FitNets
-# weight of the CIFAR-100 benchmark of Tian et al. ("Contrastive Representation Distillation", ICLR 2020).
-# find_unused_parameters: each stage leaves parameters without gradients under DDP.
-_base_ = ['../_base_/distillers/ssd_r50_r18_toy.py']
+# Stage 'hint' until end_iter=30 (15% of the 200-iteration toy schedule).
+# Points and stages: _base_/distill/fitnets_ssd_r50_r18.py, shared with the real-dataset twin.
+_base_ = ['../_base_/distillers/ssd_r50_r18_toy.py', '../_base_/distill/fitnets_ssd_r50_r18.py']
 
 model = dict(
-    distill_points=dict(
-        hint=dict(
-            student='backbone.layer2', teacher='backbone.layer2',
-            connector=dict(type='mmkd.ConvConnector', kernel_size=1, act='relu'),
-            loss=dict(type='mmkd.HintLoss', normalize='mean', loss_weight=200.0))),
-    stages=[
-        dict(name='hint', end_iter=30, task_loss_weight=0.0,
-             points=dict(hint=1.0)),
-        dict(name='task', points=dict())])
+    distill_points={{_base_.fitnets_points}},
+    stages={{_base_.fitnets_stages.toy}})
 
 find_unused_parameters = True

@@ -1,35 +1,11 @@
 # FSP (Yim et al., "A Gift from Knowledge Distillation: Fast Optimization, Network Minimization and Transfer
 # Learning", CVPR 2017): SSD300 ResNet-50 -> ResNet-18 on PASCAL VOC 07+12 (300x300).
-# G[i, j] = sum_{h,w} F1[i, h, w] F2[j, h, w] / (h w) between the first and last feature of a stage; L = sum_k
-# lambda_k 1/N sum_x ||G_s^k(x) - G_t^k(x)||_2^2.
-# Pairs: for backbone stages 2-3, the output of the first block and of the stage (backbone.layerK.0,
-# backbone.layerK: the same resolution, the first and last layers of a section as in the paper), one point per
-# pair with a list of two positions. The student maps reach the teacher's channels through a 1x1 conv + BN per
-# position (mmkd.ConvBNConnector), since the paper's student and teacher had equal widths and G_s, G_t must
-# have the same shape. lambda equal for all pairs, as in the paper, on the mean over the C x C entries of each
-# G (loss_weight = 1 / C_teacher^2, the per-entry mean of the benchmark implementation of Tian et al., ICLR
-# 2020), so wide stages do not dominate. Stage 1 (backbone.layer1) is left out: the real student freezes its
-# stem and layer1 (mmdet's frozen_stages=1 for the ImageNet-initialised backbone), so a loss there would train
-# nothing.
-# Two stages as in the paper: 'fsp' (until end_epoch=4, 4 of the 24 epochs, ~15% of the schedule): the FSP
-# loss alone (task loss weight 0), then 'task': the student's own losses alone (the teacher still runs but no
-# point is active).
-# find_unused_parameters: each stage leaves parameters without gradients under DDP.
-_base_ = ['../_base_/distillers/ssd_r50_r18_voc0712.py']
+# Stage 'fsp' until end_epoch=4 (4 of the 24 epochs, ~15% of the schedule).
+# Points and stages: _base_/distill/fsp_ssd_r50_r18.py, shared with the toy twin.
+_base_ = ['../_base_/distillers/ssd_r50_r18_voc0712.py', '../_base_/distill/fsp_ssd_r50_r18.py']
 
 model = dict(
-    distill_points=dict(
-        pair2=dict(student=['backbone.layer2.0', 'backbone.layer2'],
-                   teacher=['backbone.layer2.0', 'backbone.layer2'],
-                   connector=dict(type='mmkd.ConvBNConnector'),
-                   loss=dict(type='mmkd.FSPLoss', loss_weight=1 / (512 * 512))),
-        pair3=dict(student=['backbone.layer3.0', 'backbone.layer3'],
-                   teacher=['backbone.layer3.0', 'backbone.layer3'],
-                   connector=dict(type='mmkd.ConvBNConnector'),
-                   loss=dict(type='mmkd.FSPLoss', loss_weight=1 / (1024 * 1024)))),
-    stages=[
-        dict(name='fsp', end_epoch=4, task_loss_weight=0.0,
-             points=dict(pair2=1.0, pair3=1.0)),
-        dict(name='task', points=dict())])
+    distill_points={{_base_.fsp_points}},
+    stages={{_base_.fsp_stages.voc0712}})
 
 find_unused_parameters = True

@@ -1,11 +1,9 @@
 # Hinton KD (Hinton et al., "Distilling the Knowledge in a Neural Network", 2015): ResNet-50 -> ResNet-18
 # on the toy classification data. Soft targets: tau^2 * KL(softmax(t / tau) || softmax(s / tau)) on the
-# logits (head.fc), weight 0.9; hard targets: the student's own cross-entropy, weight 0.1 (tau = 4 and
-# the 0.9 / 0.1 split of the common CIFAR-100 benchmark, Tian et al., ICLR 2020).
-_base_ = ['../_base_/distillers/cls_r50_r18_toy.py']
+# Points: _base_/distill/kd_cls_r50_r18.py, shared with the real-dataset twin.
+_base_ = ['../_base_/distillers/cls_r50_r18_toy.py', '../_base_/distill/kd_cls_r50_r18.py']
 
 model = dict(
     student=dict(head=dict(loss=dict(loss_weight=0.1))),
-    distill_points=dict(
-        kd=dict(student='head.fc', teacher='head.fc', loss=dict(type='mmkd.KDLoss', tau=4.0, loss_weight=0.9))),
+    distill_points={{_base_.kd_points}},
     diagnostics=dict(student='head.fc', teacher='head.fc'))

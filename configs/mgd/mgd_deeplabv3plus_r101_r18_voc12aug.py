@@ -1,14 +1,9 @@
 # MGD (Yang et al., "Masked Generative Distillation", ECCV 2022): DeepLabV3+ ResNet-101-D8 -> ResNet-18-D8 on
 # PASCAL VOC 2012 aug (512x512 crops).
-# alpha * 1/N sum (G(M * align(s)) - t)^2: a random spatial mask M (ratio lambda) on the aligned student
-# feature, and a generator G (3x3 conv, ReLU, 3x3 conv) must regenerate the teacher's whole feature.
-# Position: the last backbone stage (backbone.layer4: 512 channels student, 2048 teacher, stride 8), as the
-# authors' segmentation release; alpha = 2e-5, lambda = 0.75: its segmentation setting. Added to the student's
-# cross-entropy.
-_base_ = ['../_base_/distillers/deeplabv3plus_r101_r18_voc12aug.py']
+# Points: _base_/distill/mgd_deeplabv3plus_r101_r18.py, shared with the toy twin.
+_base_ = [
+    '../_base_/distillers/deeplabv3plus_r101_r18_voc12aug.py', '../_base_/distill/mgd_deeplabv3plus_r101_r18.py'
+]
 
 model = dict(
-    distill_points=dict(
-        mgd=dict(student='backbone.layer4', teacher='backbone.layer4',
-                 loss=dict(type='mmkd.MGDLoss', student_channels=512, teacher_channels=2048,
-                           alpha_mgd=2e-5, lambda_mgd=0.75))))
+    distill_points={{_base_.mgd_points}})

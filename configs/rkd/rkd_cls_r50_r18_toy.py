@@ -1,15 +1,8 @@
 # RKD (Park et al., "Relational Knowledge Distillation", CVPR 2019): ResNet-50 -> ResNet-18 on the toy
 # classification data (10 classes, 32x32).
-# lambda_D * Huber(psi_D(s), psi_D(t)) + lambda_A * Huber(psi_A(s), psi_A(t)), with psi_D the pairwise
-# distances of the batch divided by their mean and psi_A the cosines of the angles of all triples.
-# Position: the penultimate embedding, the globally pooled last-stage feature that head.fc receives (512-d
-# student, 2048-d teacher: relation losses compare N x N structures, so the dims may differ), the paper's
-# position for classification. lambda_D = 25, lambda_A = 50: the paper's values. Added to the student's
-# cross-entropy.
-_base_ = ['../_base_/distillers/cls_r50_r18_toy.py']
+# Points: _base_/distill/rkd_cls_r50_r18.py, shared with the real-dataset twin.
+_base_ = ['../_base_/distillers/cls_r50_r18_toy.py', '../_base_/distill/rkd_cls_r50_r18.py']
 
 model = dict(
-    distill_points=dict(
-        rkd=dict(student=dict(source='head.fc', io='input'), teacher=dict(source='head.fc', io='input'),
-                 loss=dict(type='mmkd.RKDLoss', distance_weight=25.0, angle_weight=50.0))),
+    distill_points={{_base_.rkd_points}},
     diagnostics=dict(student='head.fc', teacher='head.fc'))

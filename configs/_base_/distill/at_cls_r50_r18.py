@@ -1,0 +1,20 @@
+# Attention transfer (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017): ResNet-50 ->
+# ResNet-18.
+# beta / 2 * mean_n || Q_s / ||Q_s||_2 - Q_t / ||Q_t||_2 ||_2 per position, with the spatial attention map Q =
+# vec(sum_c |A_c|^2) of the feature A (channel counts may differ).
+# Positions: the outputs of backbone stages 1-4 of 4 (backbone.layer1-4) on both sides, the group outputs the
+# paper uses; sizes 8x8, 8x8, 4x4, 4x4. beta: the paper's setting, 10^3 divided by the number of elements of
+# the attention map and by the batch size (the loss already averages over the batch), i.e. loss_weight = 1000
+# / (H W) per position. Added to the student's own losses (weight 1).
+# Shared by the toy and real twins configs/at/at_cls_r50_r18_{toy,cifar100}.py; what differs
+# between them (data) is said in their headers.
+
+at_points = dict(
+    stage1=dict(student='backbone.layer1', teacher='backbone.layer1',
+                loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (8 * 8))),
+    stage2=dict(student='backbone.layer2', teacher='backbone.layer2',
+                loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (8 * 8))),
+    stage3=dict(student='backbone.layer3', teacher='backbone.layer3',
+                loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (4 * 4))),
+    stage4=dict(student='backbone.layer4', teacher='backbone.layer4',
+                loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (4 * 4))))
