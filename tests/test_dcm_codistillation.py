@@ -6,6 +6,7 @@ import copy
 import math
 import os.path as osp
 import re
+import time
 
 import pytest
 import torch
@@ -296,8 +297,15 @@ def _exchange_worker(rank, store, out_dir):
 
 
 def test_exchange_loads_the_other_process_weights(tmp_path):
-    mp.start_processes(_exchange_worker, args=(str(tmp_path / 'store'), str(tmp_path)), nprocs=2,
-                       start_method='fork')
+    # spawn, not fork: a child forked from a process whose OpenMP pool is running can deadlock
+    context = mp.start_processes(_exchange_worker, args=(str(tmp_path / 'store'), str(tmp_path)), nprocs=2,
+                                 join=False, start_method='spawn')
+    deadline = time.monotonic() + 300
+    while not context.join(timeout=5):
+        if time.monotonic() > deadline:
+            for process in context.processes:
+                process.kill()
+            pytest.fail('the two exchange processes did not finish within 300 s')
     r0, r1 = (torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1))
     assert r0['ranks'] == [1] and r1['ranks'] == [0] and r0['it'] == r1['it'] == 4
     assert r0['frozen'] and r1['frozen']
