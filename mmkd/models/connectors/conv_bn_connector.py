@@ -4,13 +4,10 @@ import math
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
-
-_RESIZE_MODES = (None, 'bilinear', 'nearest')
-
+from .resize import check_resize_mode, resize_to_target
 
 @MODELS.register_module()
 class ConvBNConnector(nn.Module):
@@ -39,8 +36,7 @@ class ConvBNConnector(nn.Module):
                 or kernel_size % 2 == 0:
             raise ValueError(f'kernel_size must be a positive odd int (so the spatial size is kept), got '
                              f'{kernel_size!r}')
-        if resize not in _RESIZE_MODES:
-            raise ValueError(f'resize must be one of {_RESIZE_MODES}, got {resize!r}')
+        check_resize_mode(resize)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.resize = resize
@@ -70,19 +66,7 @@ class ConvBNConnector(nn.Module):
                              f'shape {tuple(x.shape)} ({x.shape[1] if x.dim() > 1 else "no"} channels); '
                              'set in_channels= to the student channels')
         out = self.bn(self.conv(x))
-        if target_size is None:
-            return out
-        target_size = tuple(int(v) for v in target_size)
-        if len(target_size) != 2:
-            raise ValueError(f'target_size must be (H, W), got {target_size}')
-        if target_size == tuple(out.shape[-2:]):
-            return out
-        if self.resize is None:
-            raise ValueError(f'the student feature is {tuple(out.shape[-2:])} but the teacher is {target_size}; '
-                             "set resize='bilinear' (or 'nearest') in the connector to interpolate")
-        if self.resize == 'bilinear':
-            return F.interpolate(out, size=target_size, mode='bilinear', align_corners=False)
-        return F.interpolate(out, size=target_size, mode='nearest')
+        return resize_to_target(out, target_size, self.resize, 'the connector')
 
     def extra_repr(self) -> str:
         return f'resize={self.resize!r}'

@@ -6,8 +6,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
+from .resize import check_resize_mode, resize_to_target
 
-_RESIZE_MODES = (None, 'bilinear', 'nearest')
 _ACTS = (None, 'relu')
 
 
@@ -41,8 +41,7 @@ class ConvConnector(nn.Module):
                              f'{kernel_size!r}')
         if act not in _ACTS:
             raise ValueError(f'act must be one of {_ACTS}, got {act!r}')
-        if resize not in _RESIZE_MODES:
-            raise ValueError(f'resize must be one of {_RESIZE_MODES}, got {resize!r}')
+        check_resize_mode(resize)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.act = act
@@ -72,19 +71,7 @@ class ConvConnector(nn.Module):
         out = self.conv(x)
         if self.act == 'relu':
             out = F.relu(out)
-        if target_size is None:
-            return out
-        target_size = tuple(int(v) for v in target_size)
-        if len(target_size) != 2:
-            raise ValueError(f'target_size must be (H, W), got {target_size}')
-        if target_size == tuple(out.shape[-2:]):
-            return out
-        if self.resize is None:
-            raise ValueError(f'the student feature is {tuple(out.shape[-2:])} but the teacher is {target_size}; '
-                             "set resize='bilinear' (or 'nearest') in the connector to interpolate")
-        if self.resize == 'bilinear':
-            return F.interpolate(out, size=target_size, mode='bilinear', align_corners=False)
-        return F.interpolate(out, size=target_size, mode='nearest')
+        return resize_to_target(out, target_size, self.resize, 'the connector')
 
     def extra_repr(self) -> str:
         return f'act={self.act!r}, resize={self.resize!r}'

@@ -3,12 +3,11 @@ Factor Transfer", NeurIPS 2018)."""
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
+from .resize import check_resize_mode, resize_to_target
 
-_RESIZE_MODES = (None, 'bilinear', 'nearest')
 LEAKY_SLOPE = 0.1
 
 
@@ -46,8 +45,7 @@ class FTTranslator(nn.Module):
                             ('num_layers', num_layers)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f'{name} must be a positive int, got {value!r}')
-        if resize not in _RESIZE_MODES:
-            raise ValueError(f'resize must be one of {_RESIZE_MODES}, got {resize!r}')
+        check_resize_mode(resize)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.resize = resize
@@ -69,19 +67,7 @@ class FTTranslator(nn.Module):
             raise ValueError(f'FTTranslator expects a (N, {self.in_channels}, H, W) student feature, got shape '
                              f'{tuple(x.shape)}; set in_channels= to the student channels (or leave it out)')
         out = self.layers(x)
-        if target_size is None:
-            return out
-        target_size = tuple(int(v) for v in target_size)
-        if len(target_size) != 2:
-            raise ValueError(f'target_size must be (H, W), got {target_size}')
-        if target_size == tuple(out.shape[-2:]):
-            return out
-        if self.resize is None:
-            raise ValueError(f'the student feature is {tuple(out.shape[-2:])} but the teacher is {target_size}; '
-                             "set resize='bilinear' (or 'nearest') in the FTTranslator to interpolate")
-        if self.resize == 'bilinear':
-            return F.interpolate(out, size=target_size, mode='bilinear', align_corners=False)
-        return F.interpolate(out, size=target_size, mode='nearest')
+        return resize_to_target(out, target_size, self.resize, 'the FTTranslator')
 
     def extra_repr(self) -> str:
         return f'in_channels={self.in_channels}, out_channels={self.out_channels}, resize={self.resize!r}'

@@ -2,13 +2,10 @@
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
-
-_RESIZE_MODES = (None, 'bilinear', 'nearest')
-
+from .resize import check_resize_mode, resize_to_target
 
 @MODELS.register_module()
 class IdentityConnector(nn.Module):
@@ -26,8 +23,7 @@ class IdentityConnector(nn.Module):
 
     def __init__(self, resize: Optional[str] = None, strict: bool = True) -> None:
         super().__init__()
-        if resize not in _RESIZE_MODES:
-            raise ValueError(f'resize must be one of {_RESIZE_MODES}, got {resize!r}')
+        check_resize_mode(resize)
         self.resize = resize
         self.strict = strict
 
@@ -43,11 +39,10 @@ class IdentityConnector(nn.Module):
         """
         if target_size is None or tuple(int(v) for v in target_size) == tuple(x.shape[-2:]):
             return x
-        if self.resize is not None:
-            kwargs = dict(align_corners=False) if self.resize == 'bilinear' else {}
-            return F.interpolate(x, size=tuple(int(v) for v in target_size), mode=self.resize, **kwargs)
-        if not self.strict:
+        if self.resize is None and not self.strict:
             return x
-        raise ValueError(f'IdentityConnector cannot resize the student feature {tuple(x.shape[-2:])} to '
-                         f'{tuple(target_size)}; use resize=\'bilinear\' (or mmkd.ConvBNConnector with resize=), '
-                         'or strict=False when the loss aligns sizes itself')
+        if self.resize is None:
+            raise ValueError(f'IdentityConnector cannot resize the student feature {tuple(x.shape[-2:])} to '
+                             f'{tuple(target_size)}; use resize=\'bilinear\' (or mmkd.ConvBNConnector with '
+                             'resize=), or strict=False when the loss aligns sizes itself')
+        return resize_to_target(x, target_size, self.resize)
