@@ -1,3 +1,4 @@
+import math
 import os
 import os.path as osp
 import subprocess
@@ -42,3 +43,25 @@ def run_tool(cwd, script, *args, launcher=None, timeout=900):
     if proc.returncode != 0:
         pytest.fail(f'{" ".join(cmd)} exited {proc.returncode}:\n{out[-6000:]}')
     return out
+
+
+def total(losses):
+    """The sum of a loss dict's entries whose key starts with ``loss``."""
+    return sum(v for k, v in losses.items() if k.startswith('loss'))
+
+
+def kl_by_hand(target_logits, logits, tau):
+    """tau^2 * mean over rows of sum_c p_t log(p_t / p_s), with plain Python floats."""
+    out = 0.0
+    for t_row, s_row in zip(target_logits, logits):
+        t_exp = [math.exp(v / tau) for v in t_row]
+        s_exp = [math.exp(v / tau) for v in s_row]
+        p_t = [v / sum(t_exp) for v in t_exp]
+        p_s = [v / sum(s_exp) for v in s_exp]
+        out += sum(a * math.log(a / b) for a, b in zip(p_t, p_s))
+    return tau ** 2 * out / len(logits)
+
+
+def ce_by_hand(logits, labels):
+    """Mean cross-entropy of logits rows to integer labels, with plain Python floats."""
+    return sum(math.log(sum(math.exp(v) for v in row)) - row[y] for row, y in zip(logits, labels)) / len(labels)

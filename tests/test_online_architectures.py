@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from conftest import REPO, run_tool
+from conftest import REPO, ce_by_hand, kl_by_hand, run_tool, total
 from mmkd.models.ops import grad_scale
 from mmkd.models.ops.backbone_stages import take_stages, truncate_backbone
 from mmkd.registry import MODELS
@@ -42,25 +42,6 @@ def batch(n=4, seed=0):
     samples = [ClsDataSample().set_gt_label(i % 5) for i in range(n)]
     return torch.randn(n, 3, 16, 16, generator=gen), samples
 
-
-def total(losses):
-    return sum(v for k, v in losses.items() if k.startswith('loss'))
-
-
-def kl_by_hand(target_logits, logits, tau):
-    """tau^2 * mean over rows of sum_c p_t log(p_t / p_s), with plain Python floats."""
-    out = 0.0
-    for t_row, s_row in zip(target_logits, logits):
-        t_exp = [math.exp(v / tau) for v in t_row]
-        s_exp = [math.exp(v / tau) for v in s_row]
-        p_t = [v / sum(t_exp) for v in t_exp]
-        p_s = [v / sum(s_exp) for v in s_exp]
-        out += sum(a * math.log(a / b) for a, b in zip(p_t, p_s))
-    return tau ** 2 * out / len(logits)
-
-
-def ce_by_hand(logits, labels):
-    return sum(math.log(sum(math.exp(v) for v in row)) - row[y] for row, y in zip(logits, labels)) / len(labels)
 
 
 def grads(module):
