@@ -1,0 +1,31 @@
+"""tools/analysis/literature_toy_table.py: the table of issue 8's toy runs, from the runs' json files."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOL = osp.join(ROOT, 'tools', 'analysis', 'literature_toy_table.py')
+
+
+def _write(path, data):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(data, f)
+
+
+def test_table_mean_std_and_missing_runs(tmp_path):
+    for s, top1 in ((0, 10.0), (1, 20.0)):
+        _write(str(tmp_path / f'alone_seed{s}' / 'test.json'), {'accuracy/top1': top1})
+    _write(str(tmp_path / 'spec_seed0' / 'summary.json'),
+           {'generalist': {'accuracy/top1': 10.0}, 'ensemble': {'accuracy/top1': 12.5}})
+    out = subprocess.run([sys.executable, TOOL, str(tmp_path), '--seeds', '0', '1'], check=True,
+                         capture_output=True, text=True).stdout
+    rows = {line.split('|')[1].strip(): [c.strip() for c in line.split('|')[2:-1]]
+            for line in out.splitlines()[2:]}
+    # mean 15, sample standard deviation sqrt(((10-15)^2 + (20-15)^2) / 1) = 7.07
+    assert rows['student alone'] == ['10.0', '20.0', '15.0 ± 7.1']
+    assert rows['specialists: generalist + specialists'] == ['12.5', '', '12.5']
+    assert rows['Hinton KD from the ResNet-50 teacher'] == ['', '', '']
+    assert len(rows) == 14
