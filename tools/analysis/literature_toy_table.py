@@ -19,6 +19,7 @@ ROWS = [
     ('OKDDip (3 peers), leader', 'okddip_seed{s}/test_leader.json', ()),
     ('DCM, peer a', 'dcm_cls_r18_r18_toy_seed{s}/test_a.json', ()),
     ('DCM, peer b', 'dcm_cls_r18_r18_toy_seed{s}/test_b.json', ()),
+    ('DCM, pair KL averaged (loss_weight 1/9), peer a', 'dcm_w0.111_seed{s}/test_a.json', ()),
     ('codistillation (2 ranks), rank 0 peer', 'codist_seed{s}/test_rank0.json', ()),
     ('codistillation, rank 1 peer', 'codist_seed{s}/test_rank1.json', ()),
     ('specialists: generalist (= student alone)', 'spec_seed{s}/summary.json', ('generalist', )),
