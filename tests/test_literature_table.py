@@ -15,17 +15,40 @@ def _write(path, data):
         json.dump(data, f)
 
 
+def _env():
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+
+
 def test_table_mean_std_and_missing_runs(tmp_path):
     for s, top1 in ((0, 10.0), (1, 20.0)):
         _write(str(tmp_path / f'alone_seed{s}' / 'test.json'), {'accuracy/top1': top1})
     _write(str(tmp_path / 'spec_seed0' / 'summary.json'),
            {'generalist': {'accuracy/top1': 10.0}, 'ensemble': {'accuracy/top1': 12.5}})
     out = subprocess.run([sys.executable, TOOL, str(tmp_path), '--seeds', '0', '1'], check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=_env()).stdout
     rows = {line.split('|')[1].strip(): [c.strip() for c in line.split('|')[2:-1]]
             for line in out.splitlines()[2:]}
     # mean 15, sample standard deviation sqrt(((10-15)^2 + (20-15)^2) / 1) = 7.07
     assert rows['student alone'] == ['10.0', '20.0', '15.0 ± 7.1']
     assert rows['specialists: generalist + specialists'] == ['12.5', '', '12.5']
-    assert rows['Hinton KD from the ResNet-50 teacher'] == ['', '', '']
+    assert rows['Hinton KD from the ResNet-50 teacher'] == ['', '', '-']
     assert len(rows) == 15
+
+
+def test_seed_table_report_only_reads_finished_runs(tmp_path):
+    """tools/analysis/seed_table.py --report-only: the table of finished runs, blanks for missing ones, no
+    training (the configs named need not even exist)."""
+    _write(str(tmp_path / 't_100it_seed0' / 'test.json'), {'mIoU': 50.0})
+    _write(str(tmp_path / 's_10it_seed0' / 'test.json'), {'mIoU': 20.0})
+    _write(str(tmp_path / 's_10it_seed1' / 'test.json'), {'mIoU': 30.0})
+    _write(str(tmp_path / 'd_10it_seed1' / 'test.json'), {'mIoU': 40.0})
+    out = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
+         '--teacher-iters', '100', '--student', 'x/s.py', '--distill', 'x/d.py', '--iters', '10', '--seeds', '0',
+         '1', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--report-only'],
+        check=True, capture_output=True, text=True, env=_env()).stdout
+    lines = out.splitlines()
+    assert lines[0] == 'teacher t (100 iterations, seed 0): mIoU 50.0'
+    assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |' in lines
+    assert '| d |  | 40.0 | 40.0 |' in lines
+    assert not any(p.name.endswith('.pth') for p in tmp_path.rglob('*'))

@@ -5,7 +5,10 @@
 import argparse
 import json
 import os.path as osp
-import statistics
+import sys
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from seed_table import row  # noqa: E402  (the same row format as the other toy tables)
 
 # (row label, json file under WORK_DIR with {s} for the seed, key path inside it)
 ROWS = [
@@ -48,14 +51,7 @@ def main():
     print('| --- |' + ' ---: |' * (len(args.seeds) + 1))
     for label, pattern, keys in ROWS:
         vals = [value(osp.join(args.work_dir, pattern.format(s=s)), keys, args.metric) for s in args.seeds]
-        cells = ' | '.join('' if v is None else f'{v:.1f}' for v in vals)
-        done = [v for v in vals if v is not None]
-        summary = ''
-        if len(done) > 1:
-            summary = f'{statistics.mean(done):.1f} ± {statistics.stdev(done):.1f}'
-        elif done:
-            summary = f'{done[0]:.1f}'
-        print(f'| {label} | {cells} | {summary} |')
+        print(row(label, vals))
 
 
 if __name__ == '__main__':

@@ -19,6 +19,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+from typing import Optional
 
 from mmkd.utils.config import load_config
 
@@ -43,6 +44,8 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/seed_table')
     parser.add_argument('--cfg-options', nargs='+', default=[], help='extra options for every run')
     parser.add_argument('--out', help='also write the markdown table here')
+    parser.add_argument('--report-only', action='store_true', help='train and test nothing: print the table '
+                        'of the runs already finished in --work-dir (missing runs are blank cells)')
     return parser.parse_args()
 
 
@@ -72,9 +75,13 @@ def run(cmd: list) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
-def train_and_test(config: str, work_dir: str, iters: int, seed: int, extra: list) -> float:
+def train_and_test(config: str, work_dir: str, iters: int, seed: int, extra: list,
+                   report_only: bool = False) -> Optional[dict]:
+    """The test metrics of one run, training and testing it first unless done (or ``report_only``: None)."""
     result = osp.join(work_dir, 'test.json')
     if not osp.isfile(result):
+        if report_only:
+            return None
         ckpt = osp.join(work_dir, f'iter_{iters}.pth')
         opts = schedule_options(config, iters) + [f'randomness.seed={seed}'] + extra
         if not osp.isfile(ckpt):
@@ -86,8 +93,13 @@ def train_and_test(config: str, work_dir: str, iters: int, seed: int, extra: lis
 
 
 def row(name: str, values: list) -> str:
-    cells = ' | '.join(f'{v:.1f}' for v in values)
-    spread = f'{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}' if len(values) > 1 else '-'
+    """A markdown row: one cell per seed (blank where the run is missing), then mean ± sample std."""
+    cells = ' | '.join('' if v is None else f'{v:.1f}' for v in values)
+    done = [v for v in values if v is not None]
+    if len(done) > 1:
+        spread = f'{statistics.mean(done):.1f} ± {statistics.stdev(done):.1f}'
+    else:
+        spread = f'{done[0]:.1f}' if done else '-'
     return f'| {name} | {cells} | {spread} |'
 
 
@@ -96,14 +108,16 @@ def main():
     work = osp.join(ROOT, args.work_dir) if not osp.isabs(args.work_dir) else args.work_dir
     stem = lambda path: osp.splitext(osp.basename(path))[0]  # noqa: E731
 
-    def metric(res: dict, where: str) -> float:
+    def metric(res: Optional[dict], where: str) -> Optional[float]:
+        if res is None:
+            return None
         if args.metric not in res:
             raise KeyError(f'{where}: no metric {args.metric!r} in {sorted(res)}; pass --metric')
         return res[args.metric] * args.scale
 
     teacher_dir = osp.join(work, f'{stem(args.teacher)}_{args.teacher_iters}it_seed{args.teacher_seed}')
     teacher = metric(train_and_test(args.teacher, teacher_dir, args.teacher_iters, args.teacher_seed,
-                                    args.cfg_options), args.teacher)
+                                    args.cfg_options, args.report_only), args.teacher)
     teacher_ckpt = osp.join(teacher_dir, f'iter_{args.teacher_iters}.pth')
 
     runs = [(stem(args.student), args.student, None)] + [(stem(c), c, []) for c in args.distill]
@@ -119,12 +133,13 @@ def main():
             extra = list(args.cfg_options)
             if options is not None:  # a distillation run
                 extra += [f'model.teacher.checkpoint={teacher_ckpt}'] + options
-            values.append(metric(train_and_test(config, run_dir, args.iters, seed, extra), config))
+            values.append(metric(train_and_test(config, run_dir, args.iters, seed, extra, args.report_only),
+                                 config))
         rows.append(row(label, values))
 
     seeds = ' | '.join(f'seed {s}' for s in args.seeds)
     lines = [f'teacher {stem(args.teacher)} ({args.teacher_iters} iterations, seed {args.teacher_seed}): '
-             f'{args.metric} {teacher:.1f}', '',
+             f'{args.metric} ' + ('not trained' if teacher is None else f'{teacher:.1f}'), '',
              f'| student ({args.iters} iterations) | {seeds} | mean ± std |',
              '| --- |' + ' ---: |' * (len(args.seeds) + 1)] + rows
     text = '\n'.join(lines)
