@@ -28,7 +28,8 @@ model = dict(
     pairs='dense',
     # weight 1 on each of the 9 pair terms (summed). Measured on this toy schedule (docs/results.md, 3 seeds):
     # the summed KL falls to 0.009 while every cross-entropy stays at ln 10 (all classifiers agree on
-    # near-uniform outputs) and the peers stay at chance (10.7% top-1 vs 15.9% alone); averaging the pairs (--cfg-options model.loss.loss_weight=0.111) gives 17.8%
+    # near-uniform outputs) and the peers stay at chance (10.7% top-1 vs 15.9% alone); averaging the pairs
+    # (--cfg-options model.loss.loss_weight=0.111) gives 17.8%
     loss=dict(type='mmkd.KDLoss', tau=1.0, loss_weight=1.0),
     aux_loss_weight=1.0,
     predict_peer='a',

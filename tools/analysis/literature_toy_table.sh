@@ -5,8 +5,8 @@
 # HKD steps from the ResNet-50 teacher TEACHER (default: the 2000-iteration teacher of the issue-4 table,
 # trained here if missing), KDCL, OKDDip, DCM (its KL summed over the 9 classifier pairs, and averaged),
 # codistillation (2 processes, tools/dist_train.sh) and the specialists ensemble built on the student-alone
-# run as generalist. Every tools/*.py call is echoed;
-# finished runs are reused. The table is printed at the end (tools/analysis/literature_toy_table.py).
+# run as generalist. Every tools/*.py call is echoed; finished runs are reused. The table is printed at the
+# end (tools/analysis/literature_toy_table.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 W=${WORK_DIR:-work_dirs/literature_table}
