@@ -43,16 +43,26 @@ def load_tool_config(args: argparse.Namespace) -> Config:
 
 
 def enable_amp(cfg: Config) -> None:
-    """Turn on mixed precision: mmengine's ``AmpOptimWrapper`` on GPUs, bf16 autocast on the CPU."""
+    """Turn on mixed precision: mmengine's ``AmpOptimWrapper`` on GPUs, bf16 autocast on the CPU; for every
+    group's optim wrapper when the config has one per parameter group (``constructor`` and no ``optimizer``)."""
     wrapper = cfg.optim_wrapper
+    if 'optimizer' not in wrapper and 'constructor' in wrapper:
+        for group in wrapper.values():
+            if isinstance(group, dict) and 'optimizer' in group:
+                _amp_optim_wrapper(group)
+    else:
+        _amp_optim_wrapper(wrapper)
+
+
+def _amp_optim_wrapper(wrapper: dict) -> None:
     if wrapper.get('type', 'OptimWrapper') not in ('OptimWrapper', 'mmengine.OptimWrapper'):
-        print_log(f'--amp: optim_wrapper type {wrapper.type} is kept as configured', logger='current')
+        print_log(f'--amp: optim_wrapper type {wrapper["type"]} is kept as configured', logger='current')
         return
     if torch.cuda.is_available():
-        wrapper.type = 'AmpOptimWrapper'
-        wrapper.loss_scale = 'dynamic'
+        wrapper['type'] = 'AmpOptimWrapper'
+        wrapper['loss_scale'] = 'dynamic'
     else:
-        wrapper.type = 'mmkd.CPUAmpOptimWrapper'
+        wrapper['type'] = 'mmkd.CPUAmpOptimWrapper'
 
 
 def init_cpu_distributed(cfg: Config) -> None:

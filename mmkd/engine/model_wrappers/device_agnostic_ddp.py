@@ -19,3 +19,11 @@ class DeviceAgnosticDDP(MMDistributedDataParallel):
             device_ids = None
         super().__init__(module=module, device_ids=device_ids, broadcast_buffers=broadcast_buffers,
                          **kwargs)
+
+    def train_step(self, data, optim_wrapper):
+        """mmengine's DDP step; a model trained by steps with their own optimizers (``AssistantDistiller``)
+        first picks the current step's from the ``OptimWrapperDict``."""
+        select = getattr(self.module, 'active_optim_wrapper', None)
+        if select is not None:
+            optim_wrapper = select(optim_wrapper)
+        return super().train_step(data, optim_wrapper)

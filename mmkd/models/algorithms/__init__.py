@@ -1,3 +1,4 @@
+from .assistant_distiller import AssistantDistiller
 from .codistillation import Codistillation
 from .dcm import DCM
 from .distill_point import DistillPoint
@@ -8,6 +9,6 @@ from .loss_weight_schedule import LossWeightSchedule
 from .mutual_learning import MutualLearning
 
 __all__ = [
-    'Codistillation', 'DCM', 'DistillPoint', 'DistillStage', 'DistillStages', 'FeatureDistiller', 'KDCL',
-    'LossWeightSchedule', 'MutualLearning'
+    'AssistantDistiller', 'Codistillation', 'DCM', 'DistillPoint', 'DistillStage', 'DistillStages',
+    'FeatureDistiller', 'KDCL', 'LossWeightSchedule', 'MutualLearning'
 ]

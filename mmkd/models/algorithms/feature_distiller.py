@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
-from mmengine.logging import MessageHub, print_log
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -18,6 +18,7 @@ from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_config
 from mmkd.utils.device import bf16_is_fast
 from mmkd.utils.modules import get_module
+from mmkd.utils.progress import training_progress
 from ..losses.utils import class_labels, flatten_classes
 from ..recorders import ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
@@ -139,11 +140,7 @@ class FeatureDistiller(BaseModel):
                              f'or URL or None>, cfg_options=<optional>); got keys {sorted(teacher)}')
         teacher_model = MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options')))
         self.teacher_checkpoint = teacher['checkpoint']
-        if self.teacher_checkpoint is None:
-            print_log('teacher.checkpoint is None: distilling from a randomly initialised teacher',
-                      logger='current', level=30)
-        else:
-            load_weights(teacher_model, self.teacher_checkpoint, 'teacher')
+        self._load_teacher(teacher_model, self.teacher_checkpoint)
         teacher_model.requires_grad_(False)
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
         object.__setattr__(self, '_teacher', teacher_model)
@@ -217,9 +214,29 @@ class FeatureDistiller(BaseModel):
         diagnostics.setdefault('tau', 1.0)
         return diagnostics
 
+    @staticmethod
+    def _load_teacher(teacher: nn.Module, checkpoint: Optional[str]) -> None:
+        if checkpoint is None:
+            print_log('teacher.checkpoint is None: distilling from a randomly initialised teacher',
+                      logger='current', level=30)
+        else:
+            load_weights(teacher, checkpoint, 'teacher')
+
     @property
     def teacher(self) -> nn.Module:
         return self._teacher
+
+    @torch.no_grad()
+    def load_teacher_state(self, state_dict: Dict[str, torch.Tensor]) -> None:
+        """Replace the teacher's weights (exact keys) and re-derive the teacher transforms computed from its
+        BN (OFD's margins), as if the distiller had been built with these weights."""
+        self._teacher.load_state_dict(state_dict, strict=True)
+        for point in self.distill_points.values():
+            transforms = point.teacher_transform
+            for transform in (transforms if isinstance(transforms, nn.ModuleList) else [transforms]):
+                bn_name = getattr(transform, 'bn', None)
+                if bn_name is not None:
+                    transform.init_from_bn(get_module(self._teacher, bn_name, 'teacher'))
 
     def _renormalisation(self, teacher: nn.Module):
         """Shift/scale that turn student-normalised inputs into teacher-normalised ones, or Nones.
@@ -448,8 +465,7 @@ class FeatureDistiller(BaseModel):
 
     def current_stage(self):
         """The stage of the current iteration/epoch; losses with ``set_stage`` are told when it changes."""
-        hub = MessageHub.get_current_instance()
-        it, epoch = hub.get_info('iter', 0), hub.get_info('epoch', 0)
+        it, epoch = training_progress()
         stage = self.stages.current(it, epoch)
         if stage is not self._stage:
             self._stage = stage

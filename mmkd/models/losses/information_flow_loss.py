@@ -4,10 +4,10 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.logging import MessageHub
 from torch import nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.progress import training_progress
 from .utils import class_labels
 
 _KERNELS = ('cosine', 'student_t')
@@ -136,8 +136,9 @@ class InformationFlowLoss(nn.Module):
       layer) re-estimated on every batch without gradient.
     - Critical-period schedule: the last student layer has weight ``final_weight``; intermediate layers
       ``init_weight * decay ** (t // decay_interval)`` with t the epoch (``decay_by='epoch'``) or the
-      iteration (``'iter'``, for iteration-based runs) read from MessageHub: strong intermediate-layer
-      supervision early (the critical learning period), fading later. The defaults (final weight 1,
+      iteration (``'iter'``, for iteration-based runs) of the training progress
+      (:func:`mmkd.utils.progress.training_progress`): strong intermediate-layer supervision early (the
+      critical learning period), fading later. The defaults (final weight 1,
       intermediate weight 100 decayed by 0.7 per epoch, Jeffreys divergence, cosine + Student-t kernels,
       mean over the N^2 entries, diagonal included) are those of the authors' CIFAR-10 code release.
 
@@ -215,7 +216,8 @@ class InformationFlowLoss(nn.Module):
         return [intermediate] * (num_layers - 1) + [self.final_weight]
 
     def _step(self) -> int:
-        return int(MessageHub.get_current_instance().get_info(self.decay_by, 0))
+        it, epoch = training_progress()
+        return it if self.decay_by == 'iter' else epoch
 
     def _kernels(self, x: torch.Tensor) -> List[torch.Tensor]:
         return [cosine_kernel(x) if k == 'cosine' else student_t_kernel(x) for k in self.kernels]

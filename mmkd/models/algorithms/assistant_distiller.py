@@ -1,0 +1,167 @@
+"""Teacher -> assistant -> student in one run: the assistant is trained first, then teaches the student."""
+import copy
+from contextlib import contextmanager
+from typing import Dict, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmengine.logging import print_log
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+
+from mmkd.registry import MODELS
+from mmkd.utils.progress import progress_from, training_progress
+from .feature_distiller import FeatureDistiller, ForwardResults, load_model_config
+
+SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_channels_last',
+                 'truncate_teacher')
+STEP_NAMES = ('assistant', 'student')
+
+
+@MODELS.register_module()
+class AssistantDistiller(FeatureDistiller):
+    """Distil through an assistant (an intermediate network) trained first, in the same run.
+
+    Step 1 (iterations ``[0, assistant_iters)`` or epochs ``[0, assistant_epochs)``): the assistant learns
+    from the frozen teacher through ``assistant_points`` (the ``assistant_step`` submodule, a
+    :class:`FeatureDistiller`). Step 2 (to the end of training): the assistant's weights are copied into a
+    frozen copy, the teacher of this distiller, and the student learns from it through ``distill_points``.
+    This is the auxiliary teacher of information-flow KD, "a network of the student's architecture with
+    more capacity" bridging a teacher and a student whose layers do not correspond (Passalis et al.,
+    CVPR 2020), and the teacher assistant of TAKD (Mirzadeh et al., AAAI 2020).
+
+    Each step has its own schedules: ``stages``, ``loss_weight_schedule`` and decaying losses of step 2
+    count iterations / epochs from the start of step 2 (:func:`mmkd.utils.progress.progress_from`). With an
+    ``OptimWrapperDict`` keyed ``assistant`` / ``student`` (``optim_wrapper`` with
+    ``constructor='mmkd.ModuleGroupsOptimWrapperConstructor'``) each step also has its own optimizer and
+    ``param_scheduler`` (step 2's schedulers begin at ``assistant_iters``); with a single optimizer the
+    two steps share one learning-rate schedule. Validation and ``tools/test.py`` evaluate the network the
+    checkpoint was training: the assistant during step 1, the student after. The student's weights are
+    ``student.*`` as in any distiller, so ``StudentCheckpointHook`` exports it. Under DDP, set
+    ``find_unused_parameters = True``: each step leaves the other step's parameters unused.
+
+    Args:
+        teacher (dict): the teacher of step 1, as in :class:`FeatureDistiller`.
+        assistant (str | dict): the assistant model (a model dict or a config path); it must use the
+            student's ``data_preprocessor``.
+        student (dict): the student model config.
+        assistant_points (dict): distillation points of step 1 (teacher -> assistant).
+        distill_points (dict): distillation points of step 2 (assistant -> student).
+        assistant_iters (int, optional) / assistant_epochs (int, optional): the length of step 1; give one.
+        assistant_distiller (dict, optional): further :class:`FeatureDistiller` arguments of step 1;
+            ``teacher_bn``, ``input_size``, ``diagnostics``, ``teacher_precision``,
+            ``teacher_channels_last`` and ``truncate_teacher`` default to those given for step 2.
+        **kwargs: :class:`FeatureDistiller` arguments of step 2.
+    """
+
+    def __init__(self,
+                 teacher: dict,
+                 assistant: Union[str, dict],
+                 student: dict,
+                 assistant_points: Dict[str, dict],
+                 distill_points: Dict[str, dict],
+                 assistant_iters: Optional[int] = None,
+                 assistant_epochs: Optional[int] = None,
+                 assistant_distiller: Optional[dict] = None,
+                 **kwargs):
+        if (assistant_iters is None) == (assistant_epochs is None):
+            raise ValueError('give exactly one of assistant_iters / assistant_epochs: the length of step 1, '
+                             'in which the assistant learns from the teacher')
+        length = assistant_iters if assistant_iters is not None else assistant_epochs
+        if not isinstance(length, int) or length < 1:
+            raise ValueError(f'the assistant step must last at least 1 iteration/epoch, got {length!r}')
+        student_pre = student.get('data_preprocessor')
+        assistant = dict(load_model_config(assistant))
+        if assistant.get('data_preprocessor') is None:
+            assistant['data_preprocessor'] = copy.deepcopy(student_pre)
+        elif assistant['data_preprocessor'] != student_pre:
+            raise ValueError('the assistant and the student normalise their inputs differently; both steps '
+                             'share one data_preprocessor: give the assistant the student\'s (or leave it out)')
+        super().__init__(student=student, teacher=dict(config=assistant, checkpoint=None),
+                         distill_points=distill_points, **kwargs)
+        step1 = {k: copy.deepcopy(kwargs[k]) for k in SHARED_KWARGS if k in kwargs}
+        step1.update(assistant_distiller or {})
+        self.assistant_step = FeatureDistiller(student=assistant, teacher=teacher,
+                                               distill_points=assistant_points, **step1)
+        self.assistant_iters = assistant_iters
+        self.assistant_epochs = assistant_epochs
+        # 0: step 1 (the assistant learns), 1: step 2; and where step 2 began. Saved in checkpoints.
+        self.register_buffer('step', torch.tensor(0, dtype=torch.long))
+        self.register_buffer('step2_origin', torch.tensor([-1, -1], dtype=torch.long))
+        self._teacher_synced = False
+
+    @staticmethod
+    def _load_teacher(teacher: nn.Module, checkpoint: Optional[str]) -> None:
+        print_log('AssistantDistiller: the student\'s teacher is the assistant; its weights are copied from '
+                  'the assistant when step 2 begins', logger='current')
+
+    @property
+    def assistant(self) -> nn.Module:
+        return self.assistant_step.student
+
+    # ------------------------------------------------------------------------------------------ steps
+    def _step_of(self, it: int, epoch: int) -> int:
+        if self.assistant_iters is not None:
+            return int(it >= self.assistant_iters)
+        return int(epoch >= self.assistant_epochs)
+
+    def _enter_current_step(self) -> int:
+        """The step of the runner's current iteration; on entering step 2 (or resuming in it), copy the
+        trained assistant into the frozen teacher."""
+        it, epoch = training_progress()
+        step = self._step_of(it, epoch)
+        if step == 1 and int(self.step) == 0:
+            self.step.fill_(1)
+            self.step2_origin.copy_(torch.tensor([it, epoch]))
+        if step == 1 and not self._teacher_synced:
+            self.load_teacher_state(self.assistant.state_dict())
+            self._teacher_synced = True
+            print_log(f'AssistantDistiller: step 2 from iter {int(self.step2_origin[0])} (epoch '
+                      f'{int(self.step2_origin[1])}): the student learns from the assistant', logger='current')
+        return step
+
+    def optim_groups(self) -> Dict[str, nn.Module]:
+        """The parameters each step trains, for ``mmkd.ModuleGroupsOptimWrapperConstructor``."""
+        return dict(assistant=self.assistant_step,
+                    student=nn.ModuleDict(dict(student=self.student, distill_points=self.distill_points)))
+
+    def active_optim_wrapper(self, optim_wrapper):
+        """The optimizer of the current step: ``optim_wrapper[step]`` of an ``OptimWrapperDict``, else the
+        single optimizer."""
+        if not isinstance(optim_wrapper, OptimWrapperDict):
+            return optim_wrapper
+        missing = [k for k in STEP_NAMES if k not in optim_wrapper]
+        if missing:
+            raise KeyError(f'AssistantDistiller needs optimizers named {STEP_NAMES}, {missing} missing: use '
+                           "optim_wrapper=dict(constructor='mmkd.ModuleGroupsOptimWrapperConstructor', "
+                           'assistant=dict(optimizer=...), student=dict(optimizer=...))')
+        it, epoch = training_progress()
+        return optim_wrapper[STEP_NAMES[self._step_of(it, epoch)]]
+
+    def train_step(self, data, optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        return super().train_step(data, self.active_optim_wrapper(optim_wrapper))
+
+    # ---------------------------------------------------------------------------------------- forward
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
+        if self._enter_current_step() == 0:
+            return self.assistant_step.loss(inputs, data_samples)
+        origin_it, origin_epoch = (int(v) for v in self.step2_origin)
+        with progress_from(origin_it, origin_epoch):
+            return super().loss(inputs, data_samples)
+
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
+                mode: str = 'tensor') -> ForwardResults:
+        if mode != 'loss' and (int(self.step) == 0 or self.assistant_step._predict_with_teacher):
+            return self.assistant_step(inputs, data_samples, mode=mode)
+        return super().forward(inputs, data_samples, mode=mode)
+
+    def parse_losses(self, losses: Dict[str, torch.Tensor]):
+        parsed = super().parse_losses(losses)
+        self.assistant_step.teacher_recorders.reset()
+        self.assistant_step.student_recorders.reset()
+        return parsed
+
+    @contextmanager
+    def predict_with_teacher(self):
+        """Within the context, ``predict``/``tensor`` modes run step 1's teacher (``TeacherEvalHook``)."""
+        with self.assistant_step.predict_with_teacher():
+            yield
