@@ -14,7 +14,7 @@ from mmengine.registry import init_default_scope
 from conftest import REPO, run_tool
 from mmkd.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmkd.structures import ClsDataSample
-from mmkd.utils.checkpoint import student_checkpoint
+from mmkd.utils.checkpoint import load_checkpoint_file, student_checkpoint
 from mmkd.utils.progress import progress_from, training_progress
 from mmkd.utils.setup_runtime import enable_amp
 
@@ -241,7 +241,7 @@ def test_hkd_config_end_to_end_with_resume_and_test(toy_workspace):
                    '--cfg-options', *short)
     assert 'resumed epoch: 0, iter: 3' in log and 'step 2 from iter 2' in log
     assert (wd / 'iter_4_student.pth').is_file()
-    ckpt = torch.load(wd / 'iter_4.pth', map_location='cpu', weights_only=False)
+    ckpt = load_checkpoint_file(str(wd / 'iter_4.pth'))
     assert int(ckpt['state_dict']['step']) == 1 and ckpt['state_dict']['step2_origin'].tolist() == [2, 0]
     assert set(ckpt['optimizer']) >= {'assistant', 'student'}
     out = toy_workspace / 'work_dirs/hkd/test.json'
@@ -263,7 +263,7 @@ def test_hkd_config_two_processes(toy_workspace):
     assert 'Distributed training: True' in out and 'step 2 from iter 2' in out
     logged = re.findall(r'Iter\(train\) \[(\d)/4\].*?assistant\.lr: ([0-9.e-]+) student\.lr: ([0-9.e-]+)', out)
     assert [int(i) for i, _, _ in logged] == [1, 2, 3, 4]
-    ckpt = torch.load(toy_workspace / 'work_dirs/hkd_ddp/iter_4.pth', map_location='cpu', weights_only=False)
+    ckpt = load_checkpoint_file(str(toy_workspace / 'work_dirs/hkd_ddp/iter_4.pth'))
     assert int(ckpt['state_dict']['step']) == 1
 
 
