@@ -19,6 +19,11 @@ answers so it can be dropped when the stack moves on.
    a ``VOC2007``/``VOC2012`` folder, even when ``metainfo`` gives other classes (the toy sets): the rows
    read "aeroplane, bicycle, ..." for circles and squares. The numbers are right; the dataset type only
    picks the printed names and a warning, so for non-VOC classes it is hidden while metrics are computed.
+4. mmseg 1.2.2 ``cross_entropy`` with ``class_weight`` raises ``IndexError: index 255 is out of bounds``
+   on any label map holding the ignore index: its average factor looks up ``class_weight[label]`` for
+   every pixel, ignored ones included (and does so row by row in Python). The fixed function computes
+   the same factor with one gather: each pixel weighs its class weight, an ignored pixel 0 when
+   ``avg_non_ignore`` and 1 otherwise (as it counts in the unweighted mean); the loss itself is mmseg's.
 """
 import pickle
 
@@ -81,6 +86,39 @@ def patch_voc_metric_class_names() -> None:
     VOCMetric.compute_metrics = compute_metrics
 
 
+def seg_cross_entropy(pred, label, weight=None, class_weight=None, reduction='mean', avg_factor=None,
+                      ignore_index=-100, avg_non_ignore=False):
+    """mmseg's ``cross_entropy`` with a class-weighted average factor that tolerates ignored pixels.
+
+    ``loss = sum_i w_i * ce_i / sum_i a_i`` with ``w_i = class_weight[y_i]`` (0 where ``y_i`` is ignored)
+    and ``a_i = w_i``, except ``a_i = 1`` for ignored pixels unless ``avg_non_ignore``.
+    """
+    from mmseg.models.losses.utils import weight_reduce_loss
+
+    loss = torch.nn.functional.cross_entropy(
+        pred, label, weight=class_weight, reduction='none', ignore_index=ignore_index)
+    if avg_factor is None and reduction == 'mean':
+        ignored = label == ignore_index
+        if class_weight is None:
+            avg_factor = label.numel() - (ignored.sum().item() if avg_non_ignore else 0)
+        else:
+            per_pixel = class_weight[label.masked_fill(ignored, 0)]
+            per_pixel = per_pixel.masked_fill(ignored, 0.0 if avg_non_ignore else 1.0)
+            avg_factor = per_pixel.sum()
+    if weight is not None:
+        weight = weight.float()
+    return weight_reduce_loss(loss, weight=weight, reduction=reduction, avg_factor=avg_factor)
+
+
+def patch_seg_cross_entropy() -> None:
+    """Point mmseg's ``CrossEntropyLoss`` (built after this call) at :func:`seg_cross_entropy`."""
+    from mmseg.models.losses import cross_entropy_loss
+
+    if cross_entropy_loss.cross_entropy is not seg_cross_entropy:
+        seg_cross_entropy.mmseg_original = cross_entropy_loss.cross_entropy
+        cross_entropy_loss.cross_entropy = seg_cross_entropy
+
+
 def apply() -> None:
     """Apply every fix once."""
     global _applied
@@ -89,4 +127,5 @@ def apply() -> None:
     torch.serialization.add_safe_globals(checkpoint_safe_globals())
     patch_ssd_head()
     patch_voc_metric_class_names()
+    patch_seg_cross_entropy()
     _applied = True

@@ -105,3 +105,47 @@ def test_voc_metric_prints_the_datasets_own_class_names():
     assert 'circle' in table and 'aeroplane' not in table
     assert results['mAP'] == pytest.approx(1.0)  # class 0 found exactly; classes without gt do not count
     assert metric.dataset_meta['dataset_type'] == 'VOC2007'
+
+
+@pytest.mark.parametrize('avg_non_ignore', [False, True])
+def test_seg_cross_entropy_class_weight_with_ignored_pixels(avg_non_ignore):
+    from mmkd.registry import MODELS
+
+    torch.manual_seed(0)
+    pred = torch.randn(2, 3, 4, 5, dtype=torch.float64)
+    label = torch.randint(0, 3, (2, 4, 5))
+    label[0, 0, :3] = 255
+    label[1, 2, 1] = 255
+    weights = [0.5, 1.0, 2.0]
+    # by hand: sum_i w_{y_i} * (-log softmax(p_i)[y_i]) over labelled pixels / the average factor
+    num, den = 0.0, 0.0
+    for n in range(2):
+        for y in range(4):
+            for x in range(5):
+                c = int(label[n, y, x])
+                if c == 255:
+                    den += 0.0 if avg_non_ignore else 1.0
+                    continue
+                logp = pred[n, :, y, x] - torch.logsumexp(pred[n, :, y, x], 0)
+                num += weights[c] * float(-logp[c])
+                den += weights[c]
+    loss = MODELS.build(
+        dict(type='mmseg.CrossEntropyLoss', class_weight=weights, avg_non_ignore=avg_non_ignore,
+             loss_weight=1.0))
+    value = loss(pred, label, ignore_index=255)
+    assert float(value) == pytest.approx(num / den, rel=1e-6)
+    # without the class weight the factor is mmseg's: every pixel, or the labelled ones
+    plain = compat.seg_cross_entropy(pred, label, ignore_index=255, avg_non_ignore=avg_non_ignore)
+    labelled = label != 255
+    ce = torch.nn.functional.cross_entropy(pred, label, ignore_index=255, reduction='sum')
+    assert float(plain) == pytest.approx(
+        float(ce) / (int(labelled.sum()) if avg_non_ignore else label.numel()), rel=1e-6)
+
+
+def test_seg_cross_entropy_breakage_is_real():
+    """The unpatched mmseg 1.2.2 function fails on the same input; drop fix 4 when this test fails."""
+    original = compat.seg_cross_entropy.mmseg_original
+    label = torch.zeros(1, 2, 2, dtype=torch.long)
+    label[0, 0, 0] = 255
+    with pytest.raises(IndexError):
+        original(torch.randn(1, 3, 2, 2), label, class_weight=torch.ones(3), ignore_index=255)
