@@ -21,9 +21,10 @@ answers so it can be dropped when the stack moves on.
    picks the printed names and a warning, so for non-VOC classes it is hidden while metrics are computed.
 4. mmseg 1.2.2 ``cross_entropy`` with ``class_weight`` raises ``IndexError: index 255 is out of bounds``
    on any label map holding the ignore index: its average factor looks up ``class_weight[label]`` for
-   every pixel, ignored ones included (and does so row by row in Python). The fixed function computes
-   the same factor with one gather: each pixel weighs its class weight, an ignored pixel 0 when
-   ``avg_non_ignore`` and 1 otherwise (as it counts in the unweighted mean); the loss itself is mmseg's.
+   every pixel, ignored ones included (and does so row by row in Python). The wrapper computes that
+   factor with one gather -- each pixel weighs its class weight, an ignored pixel 0 when
+   ``avg_non_ignore`` and 1 otherwise (as it counts in the unweighted mean) -- and passes it to mmseg's
+   own function, which then skips its broken branch.
 """
 import pickle
 
@@ -88,26 +89,18 @@ def patch_voc_metric_class_names() -> None:
 
 def seg_cross_entropy(pred, label, weight=None, class_weight=None, reduction='mean', avg_factor=None,
                       ignore_index=-100, avg_non_ignore=False):
-    """mmseg's ``cross_entropy`` with a class-weighted average factor that tolerates ignored pixels.
+    """mmseg's ``cross_entropy``, given the class-weighted average factor it fails to compute.
 
     ``loss = sum_i w_i * ce_i / sum_i a_i`` with ``w_i = class_weight[y_i]`` (0 where ``y_i`` is ignored)
-    and ``a_i = w_i``, except ``a_i = 1`` for ignored pixels unless ``avg_non_ignore``.
+    and ``a_i = w_i``, except ``a_i = 1`` for ignored pixels unless ``avg_non_ignore``. Everything else
+    (the loss, the unweighted factor, sample weights) is mmseg's own function.
     """
-    from mmseg.models.losses.utils import weight_reduce_loss
-
-    loss = torch.nn.functional.cross_entropy(
-        pred, label, weight=class_weight, reduction='none', ignore_index=ignore_index)
-    if avg_factor is None and reduction == 'mean':
+    if class_weight is not None and avg_factor is None and reduction == 'mean':
         ignored = label == ignore_index
-        if class_weight is None:
-            avg_factor = label.numel() - (ignored.sum().item() if avg_non_ignore else 0)
-        else:
-            per_pixel = class_weight[label.masked_fill(ignored, 0)]
-            per_pixel = per_pixel.masked_fill(ignored, 0.0 if avg_non_ignore else 1.0)
-            avg_factor = per_pixel.sum()
-    if weight is not None:
-        weight = weight.float()
-    return weight_reduce_loss(loss, weight=weight, reduction=reduction, avg_factor=avg_factor)
+        per_pixel = class_weight[label.masked_fill(ignored, 0)]
+        avg_factor = per_pixel.masked_fill(ignored, 0.0 if avg_non_ignore else 1.0).sum()
+    return seg_cross_entropy.mmseg_original(pred, label, weight, class_weight, reduction, avg_factor,
+                                            ignore_index, avg_non_ignore)
 
 
 def patch_seg_cross_entropy() -> None:
