@@ -156,16 +156,40 @@ def test_segmentation_students_are_mmseg_models(name, zoo):
 
 
 def test_toy_twins_keep_the_real_models():
-    """A toy twin differs from its real config only in classes, init and norm layers."""
+    """A toy twin differs from its real config only in classes, init and norm layers, and (segmentation)
+    in the output stride and the background class weight, tested below."""
     pairs = list(zip(DET_REAL, DET_TOY)) + list(zip(SEG_REAL, SEG_TOY)) + list(zip(CLS_REAL, CLS_TOY))
     ignored = {'num_classes', 'init_cfg', 'pretrained', 'norm_cfg', 'norm_eval', 'frozen_stages', 'size'}
+    seg_ignored = ignored | {'strides', 'dilations', 'class_weight'}
 
-    def core(model):
-        return [(p, k, v) for p, k, v in walk(strip_scope(model)) if k not in ignored
-                and not any(f'.{i}' in p for i in ignored) and not isinstance(v, dict)]
+    def core(model, skip):
+        return [(p, k, v) for p, k, v in walk(strip_scope(model)) if k not in skip
+                and not any(f'.{i}' in p for i in skip) and not isinstance(v, dict)]
 
     for real, toy in pairs:
-        assert core(load(real).model.to_dict()) == core(load(toy).model.to_dict()), (real, toy)
+        skip = seg_ignored if real in SEG_REAL else ignored
+        assert core(load(real).model.to_dict(), skip) == core(load(toy).model.to_dict(), skip), (real, toy)
+
+
+@pytest.mark.parametrize('real,toy', list(zip(SEG_REAL, SEG_TOY)))
+def test_toy_segmenters_run_at_output_stride_16_with_a_background_weight(real, toy):
+    """The toy DeepLabV3+ twins: backbone output stride 16 where the real d8 model has 8 (a real forward),
+    ASPP rates 6/12/18 instead of 12/24/36, and both losses weigh class 0 (background) 0.1."""
+    strides = {}
+    for name in (real, toy):
+        cfg = load(name)
+        cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=True)
+        backbone = build_model(cfg).backbone
+        backbone.eval()  # mmseg's ResNet.train() returns None, so no chaining
+        with torch.no_grad():
+            strides[name] = 128 // backbone(torch.rand(1, 3, 128, 128))[-1].shape[-1]
+    assert (strides[real], strides[toy]) == (8, 16)
+    real_cfg, toy_cfg = load(real).model, load(toy).model
+    assert tuple(real_cfg.decode_head.dilations) == (1, 12, 24, 36)
+    assert tuple(toy_cfg.decode_head.dilations) == (1, 6, 12, 18)
+    for head in (toy_cfg.decode_head, toy_cfg.auxiliary_head):
+        assert list(head.loss_decode.class_weight) == [0.1] + [1.0] * 6
+    assert 'class_weight' not in real_cfg.decode_head.loss_decode
 
 
 # ------------------------------------------------------------------------------------------------

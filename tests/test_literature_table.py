@@ -52,3 +52,16 @@ def test_seed_table_report_only_reads_finished_runs(tmp_path):
     assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |' in lines
     assert '| d |  | 40.0 | 40.0 |' in lines
     assert not any(p.name.endswith('.pth') for p in tmp_path.rglob('*'))
+
+
+def test_seed_table_skip_teacher_refuses_distillation_without_a_teacher(tmp_path):
+    """--skip-teacher trains no teacher, so distillation rows without a trained teacher checkpoint stop
+    before any run with the checkpoint path and the fix."""
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
+         '--teacher-iters', '100', '--student', 'x/s.py', '--distill', 'x/d.py', '--iters', '10', '--seeds', '0',
+         '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher'],
+        capture_output=True, text=True, env=_env())
+    assert proc.returncode != 0
+    assert f'needs the trained teacher {tmp_path}/t_100it_seed0/iter_100.pth' in proc.stderr
+    assert '+ ' not in proc.stdout  # no train/test command was started

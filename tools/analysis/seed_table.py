@@ -44,6 +44,8 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/seed_table')
     parser.add_argument('--cfg-options', nargs='+', default=[], help='extra options for every run')
     parser.add_argument('--out', help='also write the markdown table here')
+    parser.add_argument('--skip-teacher', action='store_true', help='train no teacher: run the baseline '
+                        'and --variant rows without one (e.g. in a second process while the teacher trains)')
     parser.add_argument('--report-only', action='store_true', help='train and test nothing: print the table '
                         'of the runs already finished in --work-dir (missing runs are blank cells)')
     return parser.parse_args()
@@ -117,8 +119,11 @@ def main():
 
     teacher_dir = osp.join(work, f'{stem(args.teacher)}_{args.teacher_iters}it_seed{args.teacher_seed}')
     teacher = metric(train_and_test(args.teacher, teacher_dir, args.teacher_iters, args.teacher_seed,
-                                    args.cfg_options, args.report_only), args.teacher)
+                                    args.cfg_options, args.report_only or args.skip_teacher), args.teacher)
     teacher_ckpt = osp.join(teacher_dir, f'iter_{args.teacher_iters}.pth')
+    if args.skip_teacher and args.distill and not osp.isfile(teacher_ckpt):
+        raise FileNotFoundError(f'--skip-teacher with --distill needs the trained teacher {teacher_ckpt}; '
+                                'drop --distill, or train the teacher first (without --skip-teacher)')
 
     runs = [(stem(args.student), args.student, None)] + [(stem(c), c, []) for c in args.distill]
     for variant in args.variant:

@@ -8,9 +8,9 @@
 #   loss_weight = 1e-5 / divider with normalize='batch';
 # - teacher BN in train mode (the distiller's teacher_bn='train'), a 1x1 conv + BN connector per
 #   position, the teacher margin from the BN that feeds each ReLU.
-# Both backbones are dilated to output stride 8 in mmseg's d8 configs, so every student feature has the
-# teacher's spatial size (stride 4 for stage 1 and the decoder, 8 elsewhere; checked with
-# tools/analysis/list_positions.py) and the connectors need no resize.
+# Both backbones are dilated alike, to output stride 8 in mmseg's d8 configs (16 in the toy twins), so
+# every student feature has the teacher's spatial size (stages 4/8/8/8 and decoder 4 at d8; 4/8/16/16 and
+# 4 at d16; checked with tools/analysis/list_positions.py) and the connectors need no resize.
 
 
 def ofd_point(student, teacher, teacher_bn, divider):
