@@ -175,16 +175,15 @@ def test_toy_twins_keep_the_real_models():
 def test_toy_segmenters_run_at_output_stride_16_with_a_background_weight(real, toy):
     """The toy DeepLabV3+ twins: backbone output stride 16 where the real d8 model has 8 (a real forward),
     ASPP rates 6/12/18 instead of 12/24/36, and both losses weigh class 0 (background) 0.1."""
-    strides = {}
-    for name in (real, toy):
-        cfg = load(name)
+    cfgs, strides = {name: load(name) for name in (real, toy)}, {}
+    for name, cfg in cfgs.items():
         cfg.model.backbone.norm_cfg = dict(type='BN', requires_grad=True)
         backbone = build_model(cfg).backbone
         backbone.eval()  # mmseg's ResNet.train() returns None, so no chaining
         with torch.no_grad():
             strides[name] = 128 // backbone(torch.rand(1, 3, 128, 128))[-1].shape[-1]
     assert (strides[real], strides[toy]) == (8, 16)
-    real_cfg, toy_cfg = load(real).model, load(toy).model
+    real_cfg, toy_cfg = cfgs[real].model, cfgs[toy].model
     assert tuple(real_cfg.decode_head.dilations) == (1, 12, 24, 36)
     assert tuple(toy_cfg.decode_head.dilations) == (1, 6, 12, 18)
     for head in (toy_cfg.decode_head, toy_cfg.auxiliary_head):

@@ -59,9 +59,21 @@ def test_seed_table_skip_teacher_refuses_distillation_without_a_teacher(tmp_path
     before any run with the checkpoint path and the fix."""
     proc = subprocess.run(
         [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
-         '--teacher-iters', '100', '--student', 'x/s.py', '--distill', 'x/d.py', '--iters', '10', '--seeds', '0',
-         '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher'],
+         '--teacher-iters', '100', '--student', 'x/s.py', '--distill', 'x/d.py', '--iters', '10',
+         '--seeds', '0', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher'],
         capture_output=True, text=True, env=_env())
     assert proc.returncode != 0
     assert f'needs the trained teacher {tmp_path}/t_100it_seed0/iter_100.pth' in proc.stderr
     assert '+ ' not in proc.stdout  # no train/test command was started
+
+
+def test_seed_table_skip_teacher_refuses_variants_without_a_teacher(tmp_path):
+    """--variant rows are distillation runs too: without the teacher checkpoint they stop the same way."""
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
+         '--teacher-iters', '100', '--student', 'x/s.py', '--variant', 'v', 'x/d.py', 'a=1', '--iters', '10',
+         '--seeds', '0', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher'],
+        capture_output=True, text=True, env=_env())
+    assert proc.returncode != 0
+    assert f'needs the trained teacher {tmp_path}/t_100it_seed0/iter_100.pth' in proc.stderr
+    assert '+ ' not in proc.stdout

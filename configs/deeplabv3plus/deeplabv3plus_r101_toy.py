@@ -1,8 +1,8 @@
 # Toy twin of deeplabv3plus_r101_voc12aug.py (teacher): the same DeepLabV3+ model on the toy shapes
 # (7 classes incl. background), 128x128 crops, batch 4, 200 iterations on the CPU, from random weights,
 # at output stride 16 (DeepLabV3+'s other setting, Chen et al. ECCV 2018: ASPP rates 6/12/18) instead of
-# the real config's 8, 2.5x cheaper per CPU iteration (7.0 -> 2.8 s, measured), and with the background class weighed down in
-# the cross-entropy (`class_weight` of the toy dataset base).
+# the real config's 8, 2.5x cheaper per CPU iteration (7.0 -> 2.8 s, measured),
+# and with the background class weighed down in the cross-entropy (`class_weight` of the toy dataset base).
 _base_ = [
     '../_base_/models/deeplabv3plus_r101.py', '../_base_/datasets/toy_voc_seg.py',
     'mmseg::_base_/default_runtime.py', '../_base_/schedules/toy_seg_200it.py'

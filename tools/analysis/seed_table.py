@@ -45,7 +45,8 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', default=[], help='extra options for every run')
     parser.add_argument('--out', help='also write the markdown table here')
     parser.add_argument('--skip-teacher', action='store_true', help='train no teacher: run the baseline '
-                        'and --variant rows without one (e.g. in a second process while the teacher trains)')
+                        'rows (e.g. in a second process while the teacher trains); --distill and --variant '
+                        'rows need the teacher already trained')
     parser.add_argument('--report-only', action='store_true', help='train and test nothing: print the table '
                         'of the runs already finished in --work-dir (missing runs are blank cells)')
     return parser.parse_args()
@@ -121,9 +122,10 @@ def main():
     teacher = metric(train_and_test(args.teacher, teacher_dir, args.teacher_iters, args.teacher_seed,
                                     args.cfg_options, args.report_only or args.skip_teacher), args.teacher)
     teacher_ckpt = osp.join(teacher_dir, f'iter_{args.teacher_iters}.pth')
-    if args.skip_teacher and args.distill and not osp.isfile(teacher_ckpt):
-        raise FileNotFoundError(f'--skip-teacher with --distill needs the trained teacher {teacher_ckpt}; '
-                                'drop --distill, or train the teacher first (without --skip-teacher)')
+    if args.skip_teacher and (args.distill or args.variant) and not osp.isfile(teacher_ckpt):
+        raise FileNotFoundError(f'--skip-teacher with --distill / --variant needs the trained teacher '
+                                f'{teacher_ckpt}; drop those rows, or train the teacher first (without '
+                                '--skip-teacher)')
 
     runs = [(stem(args.student), args.student, None)] + [(stem(c), c, []) for c in args.distill]
     for variant in args.variant:

@@ -5,7 +5,8 @@
 # ||F_t||_2 ||_1.
 # Position: the ASPP output (decode_head.bottleneck: 512 channels teacher, 128 student, stride 8; 16 in
 # the toy configs), the encoder's last feature before decoding; the backbone's 2048-channel layer4 would
-# need a ~130M-parameter paraphraser at stride 8. Translator: mmkd.FTTranslator (three 3x3 conv-BN-LeakyReLU) to k = 256.
+# need a ~130M-parameter paraphraser at stride 8. Translator: mmkd.FTTranslator (three 3x3
+# conv-BN-LeakyReLU) to k = 256.
 # Stages: 'paraphraser' (the first 15% of the schedule: end_iter=30 of the toy 200 iterations, end_iter=6000
 # of VOC's 40k): the paraphraser learns to reconstruct the teacher feature (MSE; task loss weight 0, the
 # student is not trained), then 'transfer': L_FT plus the student's own losses, with weight beta / (k H W),

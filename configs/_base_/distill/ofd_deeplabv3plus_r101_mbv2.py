@@ -8,17 +8,16 @@
 #   loss_weight = 1e-5 / divider with normalize='batch';
 # - teacher BN in train mode (the distiller's teacher_bn='train'), a 1x1 conv + BN connector per
 #   position, the teacher margin from the BN that feeds each ReLU.
-# Teacher side: the four ResNet stage outputs before their last ReLU. Student side (the official
-# MobileNetV2 choice): the pre-ReLU6 output (conv + BN) of the expansion conv of the blocks that start
-# the 32-, 64- and 160-channel layers (mmseg's layer3.0, layer4.0, layer6.0: 144, 192 and 576 channels at
-# strides 4, 8 and 8 of the d8 model, 4, 8 and 16 of the toy d16 one), and the last feature, the 320-channel output of layer7. That last
-# one has no activation of its own: MobileNetV2's linear bottleneck ends in conv + BN without ReLU6.
-# It is still a pre-activation feature: the block output is linear and is what the ASPP convolutions
-# (each followed by a ReLU) read, i.e. the pre-activation of what follows, as the teacher's stage-4
-# pre-ReLU output is.
-# The dilated d8 (and toy d16) models give matching spatial sizes (checked with tools/analysis/list_positions.py);
-# the connectors still interpolate bilinearly (resize='bilinear', a no-op at equal sizes) so that a
-# MobileNetV2 with another output stride can be distilled unchanged.
+# Teacher side: the four ResNet stage outputs before their last ReLU. Student side (the official MobileNetV2
+# choice): the pre-ReLU6 output (conv + BN) of the expansion conv of the blocks that start the 32-, 64- and
+# 160-channel layers (mmseg's layer3.0, layer4.0, layer6.0: 144, 192 and 576 channels at strides 4, 8 and 8
+# of the d8 model, 4, 8 and 16 of the toy d16 one), and the last feature, the 320-channel output of layer7.
+# That last one has no activation of its own: MobileNetV2's linear bottleneck ends in conv + BN without
+# ReLU6. It is still a pre-activation feature: the block output is linear and is what the ASPP convolutions
+# (each followed by a ReLU) read, i.e. the pre-activation of what follows, as the teacher's stage-4 pre-ReLU
+# output is. The dilated d8 (and toy d16) models give matching spatial sizes (checked with
+# tools/analysis/list_positions.py); the connectors still interpolate bilinearly (resize='bilinear', a no-op
+# at equal sizes) so that a MobileNetV2 with another output stride can be distilled unchanged.
 
 
 def ofd_point(student, teacher, teacher_bn, divider):
