@@ -42,3 +42,32 @@ def test_distill_config_builds_and_trains_one_step(config, monkeypatch):
     names = [k for k in losses if k.startswith('loss_distill_')]
     assert names == [f'loss_distill_{p}' for p in cfg.model.distill_points]
     assert all(torch.isfinite(losses[k]) for k in names)
+
+
+def test_resnet18_teacher_variant_records_each_basic_block_before_its_last_relu(monkeypatch):
+    """overhaul_deeplabv3plus_r18_r18_toy.py: the teacher stages are BasicBlocks; each recorded feature is
+    `bn2(conv2(.)) + identity` (negative values kept), its ReLU is the block output, and the margin comes
+    from that block's bn2."""
+    from mmkd.models.transforms.margin_relu import ofd_margin
+    monkeypatch.chdir(REPO)
+    cfg = Config.fromfile('configs/overhaul_deeplabv3plus_r18_r18_toy.py')
+    init_default_scope('mmseg')
+    cfg.model.teacher.checkpoint = None
+    model = MODELS.build(cfg.model)
+    model.train()
+    blocks = {f'stage{i}': model.teacher.backbone.get_submodule(f'layer{i}')[1] for i in range(1, 5)}
+    outputs = {}
+    handles = [block.register_forward_hook(lambda m, a, out, name=name: outputs.__setitem__(name, out))
+               for name, block in blocks.items()]
+    model.teacher_features(torch.randn(2, 3, *cfg.model.input_size), None)
+    for handle in handles:
+        handle.remove()
+    for i, (name, block) in enumerate(blocks.items()):
+        recorded = model.teacher_recorders.get(name)
+        assert recorded.shape[1] == 64 * 2**i
+        assert recorded.min() < 0
+        torch.testing.assert_close(recorded.relu(), outputs[name])
+        point = model.distill_points[name]
+        conv = point.connector.conv
+        assert (conv.in_channels, conv.out_channels) == (64 * 2**i, 64 * 2**i)
+        torch.testing.assert_close(point.teacher_transform.margin, ofd_margin(block.bn2))
