@@ -42,8 +42,17 @@ if [ ! -f "$venv/.mmkd-ready" ]; then
     || { log "the environment does not import mmcv.ops/mmdet/mmseg"; exit 1; }
   touch "$venv/.mmkd-ready"
 fi
-# The package itself: an editable install of this clone (cheap; repeated so the venv follows the clone).
-"$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$root" >&2
+# The package itself: an editable install of this clone, redone only when the venv points at another
+# clone or setup.py changed. Reinstalling uninstalls first, so an unconditional reinstall breaks `import
+# mmkd` for any job of the same venv that starts meanwhile (seen with two seed_table drivers at once).
+stamp="$venv/.mmkd-editable-$( { echo "$root"; cat "$root/setup.py"; } | sha256sum | cut -c1-12)"
+if [ ! -f "$stamp" ] || ! "$venv/bin/python" -c \
+    'import os, sys, mmkd; sys.exit(os.path.dirname(os.path.abspath(mmkd.__file__)) != sys.argv[1])' \
+    "$root/mmkd" 2>/dev/null; then
+  "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$root" >&2
+  rm -f "$venv"/.mmkd-editable-*
+  touch "$stamp"
+fi
 if [ "${1:-}" = "--exports" ]; then
   echo "export PATH=$venv/bin:\$PATH VIRTUAL_ENV=$venv"
 else
