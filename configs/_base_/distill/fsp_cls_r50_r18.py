@@ -10,8 +10,8 @@
 # G (loss_weight = 1 / C_teacher^2, the per-entry mean of the benchmark implementation of Tian et al., ICLR
 # 2020), so wide stages do not dominate.
 # Two stages as in the paper: 'fsp' (the first ~15% of the schedule: the twins set the end): the FSP loss
-# alone (task loss weight 0), then 'task': the student's own losses alone (the teacher still runs but no point
-# is active).
+# alone (task loss weight 0), then 'task': the student's own losses alone (no point is active, so the teacher
+# forward is skipped).
 # find_unused_parameters: each stage leaves parameters without gradients under DDP.
 # Shared by the toy and real twins configs/fsp/fsp_cls_r50_r18_{toy,cifar100}.py; what differs
 # between them (data, stage ends) is said in their headers.

@@ -12,8 +12,8 @@
 # stem and layer1 (mmdet's frozen_stages=1 for the ImageNet-initialised backbone), so a loss there would train
 # nothing.
 # Two stages as in the paper: 'fsp' (the first ~15% of the schedule: the twins set the end): the FSP loss
-# alone (task loss weight 0), then 'task': the student's own losses alone (the teacher still runs but no point
-# is active).
+# alone (task loss weight 0), then 'task': the student's own losses alone (no point is active, so the teacher
+# forward is skipped).
 # find_unused_parameters: each stage leaves parameters without gradients under DDP.
 # Shared by the toy and real twins configs/fsp/fsp_ssd_r50_r18_{toy,voc0712}.py; what differs
 # between them (data, stage ends) is said in their headers.
