@@ -1,7 +1,8 @@
 """Fixes for the measured breakages of mmkd's pinned stack, applied in one place.
 
-``apply()`` is idempotent; ``tools/*.py`` and ``mmkd.models`` call it. Each fix states the breakage it
-answers so it can be dropped when the stack moves on.
+``apply()`` is idempotent; ``tools/*.py`` and ``mmkd.models`` call it, and ``import mmkd`` applies the
+checkpoint fixes (2 and 5). Each fix states the breakage it answers so it can be dropped when the stack
+moves on.
 
 1. mmdet 3.3.0 ``SSDHead`` prediction raises ``AttributeError: 'SSDHead' object has no attribute
    'loss_cls'``: ``BaseDenseHead._predict_by_feat_single`` reads ``self.loss_cls`` to look for custom
@@ -25,13 +26,57 @@ answers so it can be dropped when the stack moves on.
    factor with one gather -- each pixel weighs its class weight, an ignored pixel 0 when
    ``avg_non_ignore`` and 1 otherwise (as it counts in the unweighted mean) -- and passes it to mmseg's
    own function, which then skips its broken branch.
+5. mmengine 0.10.7 reads ``http(s)://`` checkpoints (and ``torchvision://``, ``modelzoo://``,
+   ``open-mmlab://``, ``mmcls://``, which resolve to URLs) through ``torch.hub.load_state_dict_from_url``
+   with ``weights_only=False``, so a crafted checkpoint behind a URL runs its code when loaded; its local
+   loader relies on torch's default, which ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` turns off. mmkd registers
+   its own loaders for the local, ``http(s)://`` and ``open-mmlab://`` schemes and replaces
+   ``load_from_http`` (which the other schemes call by name): a URL is downloaded into torch hub's
+   checkpoint cache, and every file is read by :func:`load_weights_only` -- ``torch.load(...,
+   weights_only=True)`` with fix 2's allow-list. Failures say which of four things happened: a missing
+   file (``FileNotFoundError``), a failed download (:class:`CheckpointDownloadError`), a refused global
+   (:class:`~mmkd.utils.safe_pickle.UnsafePickleError`) or a corrupt file
+   (:class:`CorruptCheckpointError`). Fixes 2 and 5 need only torch and mmengine and are applied by
+   ``import mmkd`` (:func:`secure_checkpoint_loading`).
 """
+import http.client
+import os
+import os.path as osp
 import pickle
+import re
+import struct
+import urllib.error
+from urllib.parse import urlparse
 
 import numpy as np
 import torch
 
+from mmkd.utils.safe_pickle import UnsafePickleError, refusal_message
+
 _applied = False
+_checkpoints_secured = False
+
+CHECKPOINT_ALLOWED = ('mmkd reads checkpoints with torch.load(weights_only=True), which allows tensors '
+                      'and containers, plus the numpy types and mmengine HistoryBuffer that mmengine '
+                      'checkpoints hold')
+# How torch's weights-only unpickler and history_buffer_statistic name what they refused.
+_REFUSED_GLOBAL = (r'GLOBAL (\S+) was not an allowed global', r'unsupported GLOBAL (\S+) whose module',
+                   r'checkpoint asks for (getattr\(.*?\));', r'unrecognized function (.+?)(?: which |\n|$)',
+                   r'allowlisted via `add_safe_globals`,? but got (.+?)(?:\n|$)')
+# What torch raises for a truncated or foreign file: the unpickler's errors on a garbled stream, and
+# runtime errors naming the zip archive or the legacy magic number (others, e.g. a device mapping
+# failure, keep torch's own message).
+_BROKEN_STREAM = (pickle.UnpicklingError, EOFError, KeyError, IndexError, ValueError, TypeError,
+                  AttributeError, OverflowError, struct.error)
+_BROKEN_ARCHIVE = r'PytorchStreamReader|zip archive|magic number'
+
+
+class CheckpointDownloadError(ConnectionError):
+    """A checkpoint URL could not be fetched (unreachable host, HTTP error, dropped connection)."""
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint's pickle stream is broken: a truncated, corrupt or non-PyTorch file."""
 
 
 def history_buffer_statistic(owner, name: str):
@@ -112,12 +157,112 @@ def patch_seg_cross_entropy() -> None:
         cross_entropy_loss.cross_entropy = seg_cross_entropy
 
 
+def load_weights_only(file, map_location=None, source=None):
+    """``torch.load(file, weights_only=True)`` under the allow-list, naming what it refuses.
+
+    Raises:
+        UnsafePickleError: The checkpoint names a global outside the allow-list; nothing was called.
+        CorruptCheckpointError: The pickle stream is broken (a corrupt or non-PyTorch file).
+    """
+    source = source or file
+    try:
+        return torch.load(file, map_location=map_location, weights_only=True)
+    except _BROKEN_STREAM + (RuntimeError, ) as err:
+        message = str(err)
+        refused = next((m.group(1) for m in (re.search(p, message) for p in _REFUSED_GLOBAL) if m), None)
+        if refused is not None:
+            raise UnsafePickleError(refusal_message(
+                refused, source, CHECKPOINT_ALLOWED, 'torch.load(..., weights_only=False)')) from None
+        if not isinstance(err, _BROKEN_STREAM) and not re.search(_BROKEN_ARCHIVE, message):
+            raise
+        detail = message.rsplit('WeightsUnpickler error: ', 1)[-1].strip().splitlines()
+        raise CorruptCheckpointError(
+            f'checkpoint {source} is corrupt or not a PyTorch checkpoint ({type(err).__name__}: '
+            f'{detail[0] if detail else "end of file"}); download, export or train it again.') from None
+
+
+def load_from_local_weights_only(filename, map_location=None):
+    """mmengine's local scheme, reading the file with :func:`load_weights_only`."""
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist; check the path.')
+    return load_weights_only(filename, map_location)
+
+
+def download_checkpoint(url: str, model_dir=None, progress: bool = False) -> str:
+    """Download ``url`` once into torch hub's ``checkpoints`` cache (or ``model_dir``); its path."""
+    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
+    os.makedirs(model_dir, exist_ok=True)
+    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
+    if not osp.isfile(cached):
+        try:
+            torch.hub.download_url_to_file(url, cached, progress=progress)
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as err:
+            reason = err if isinstance(err, urllib.error.HTTPError) else getattr(err, 'reason', err)
+            raise CheckpointDownloadError(
+                f'could not download checkpoint {url} ({type(err).__name__}: {reason}). Check the URL and '
+                'the network (and HTTPS_PROXY behind a proxy), or download the file yourself and give '
+                'its local path.') from None
+    return cached
+
+
+def load_from_http_weights_only(filename, map_location=None, model_dir=None, progress=os.isatty(0)):
+    """mmengine's ``http(s)://`` scheme: download (local rank 0 first), then :func:`load_weights_only`."""
+    from mmengine.dist import get_dist_info
+
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        checkpoint = load_weights_only(download_checkpoint(filename, model_dir, progress), map_location,
+                                       filename)
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            checkpoint = load_weights_only(download_checkpoint(filename, model_dir, progress),
+                                           map_location, filename)
+    return checkpoint
+
+
+def load_from_openmmlab_weights_only(filename, map_location=None):
+    """mmengine's ``open-mmlab://`` scheme: a model name resolved to a URL or a file in mmengine's home."""
+    from mmengine.runner import checkpoint as mmengine_checkpoint
+
+    name = filename.split('://', 1)[1]
+    name = mmengine_checkpoint.get_deprecated_model_names().get(name, name)
+    target = mmengine_checkpoint.get_external_models()[name]
+    if target.startswith(('http://', 'https://')):
+        return load_from_http_weights_only(target, map_location)
+    return load_from_local_weights_only(osp.join(mmengine_checkpoint._get_mmengine_home(), target),
+                                        map_location)
+
+
+def patch_checkpoint_loaders() -> None:
+    """Route mmengine's local, URL and model-zoo checkpoint schemes through :func:`load_weights_only`."""
+    from mmengine.runner import CheckpointLoader
+    from mmengine.runner import checkpoint as mmengine_checkpoint
+
+    CheckpointLoader.register_scheme('', load_from_local_weights_only, force=True)
+    CheckpointLoader.register_scheme(('http://', 'https://'), load_from_http_weights_only, force=True)
+    CheckpointLoader.register_scheme(('open-mmlab://', 'openmmlab://'), load_from_openmmlab_weights_only,
+                                     force=True)
+    mmengine_checkpoint.load_from_http = load_from_http_weights_only
+
+
+def secure_checkpoint_loading() -> None:
+    """Fixes 2 and 5 once: the checkpoint allow-list and the weights-only scheme loaders."""
+    global _checkpoints_secured
+    if _checkpoints_secured:
+        return
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+    patch_checkpoint_loaders()
+    _checkpoints_secured = True
+
+
 def apply() -> None:
     """Apply every fix once."""
     global _applied
     if _applied:
         return
-    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+    secure_checkpoint_loading()
     patch_ssd_head()
     patch_voc_metric_class_names()
     patch_seg_cross_entropy()

@@ -1,12 +1,12 @@
 """CIFAR-100 in its python (pickle) format, read into memory."""
 import os.path as osp
-import pickle
 from typing import List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmkd.registry import DATASETS
+from mmkd.utils.safe_pickle import load_array_pickle
 
 _GENERATOR_HINT = ('generate the toy set with `python tools/misc/make_toy_data.py --out data/toy` '
                    "(then data_root='data/toy/cifar-toy'), or extract the real cifar-100-python.tar.gz "
@@ -17,20 +17,26 @@ def load_cifar_pickle(path: str) -> dict:
     """Load one CIFAR python file with ``str`` keys.
 
     The real files are Python 2 pickles, so they are read with ``encoding='bytes'`` and the keys
-    decoded (``b'data'`` -> ``'data'``).
+    decoded (``b'data'`` -> ``'data'``). They are read with
+    :func:`mmkd.utils.safe_pickle.load_array_pickle`, which rebuilds numpy arrays and plain containers
+    only, so a crafted file cannot run code.
 
     Args:
         path (str): Path of ``train``, ``test`` or ``meta``.
 
     Returns:
         dict: The unpickled dict with ``str`` keys.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        mmkd.utils.safe_pickle.UnsafePickleError: The file names anything but numpy array types.
+        ValueError: The file is corrupt or holds no dict.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'CIFAR-100 file {path} not found. CIFAR100Dataset expects the python-format files '
             f'`train`, `test` and `meta` in data_root; {_GENERATOR_HINT}.')
-    with open(path, 'rb') as f:
-        obj = pickle.load(f, encoding='bytes')
+    obj = load_array_pickle(path, encoding='bytes')
     if not isinstance(obj, dict):
         raise ValueError(f'{path} does not hold a CIFAR dict (got {type(obj).__name__}).')
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}

@@ -754,10 +754,13 @@ def _summarize_segmentation(year_dir: str, list_name: str) -> Dict:
 
 
 def _load_pickle(path: str) -> dict:
+    from mmkd.utils.safe_pickle import load_array_pickle
+
     if not osp.isfile(path):
         raise _missing(path)
-    with open(path, 'rb') as f:
-        obj = pickle.load(f, encoding='bytes')
+    obj = load_array_pickle(path, encoding='bytes')
+    if not isinstance(obj, dict):
+        raise ValueError(f'{path} does not hold a CIFAR dict (got {type(obj).__name__}).')
     return {k.decode() if isinstance(k, bytes) else k: v for k, v in obj.items()}
 
 

@@ -7,11 +7,25 @@ import torch
 import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from mmkd.compat import CheckpointDownloadError, CorruptCheckpointError
+from mmkd.utils.safe_pickle import UnsafePickleError
+
 STUDENT_PREFIX = 'student.'
 
 
 def load_checkpoint_file(path: str, what: str = 'model') -> dict:
-    """Load a checkpoint from a local path or URL, turning failures into actionable errors."""
+    """Load a checkpoint from a local path or URL, turning failures into actionable errors.
+
+    Every scheme reads the file with ``torch.load(weights_only=True)`` and mmkd's allow-list (see
+    :mod:`mmkd.compat`).
+
+    Raises:
+        FileNotFoundError: The local file does not exist.
+        CheckpointDownloadError: The URL could not be fetched.
+        UnsafePickleError: The file asks for a type outside the allow-list (it may be crafted to run code).
+        CorruptCheckpointError: The file is corrupt (a ``RuntimeError``, as are other read failures).
+        RuntimeError: The file could not be read otherwise, or holds no checkpoint dict.
+    """
     if not isinstance(path, str) or not path:
         raise ValueError(f'{what} checkpoint must be a path or URL, got {path!r}')
     is_remote = '://' in path and not path.startswith('file://')
@@ -21,6 +35,10 @@ def load_checkpoint_file(path: str, what: str = 'model') -> dict:
             f'<work_dir>/iter_N.pth or epoch_N.pth) or point the config at an existing file.')
     try:
         checkpoint = _load_checkpoint(path, map_location='cpu')
+    except (FileNotFoundError, CheckpointDownloadError, UnsafePickleError) as err:
+        raise type(err)(f'{what} checkpoint: {err}') from None
+    except CorruptCheckpointError as err:
+        raise CorruptCheckpointError(f'{what} {err}') from None
     except Exception as err:  # torch raises many types for truncated/corrupt files
         raise RuntimeError(f'{what} checkpoint {path!r} could not be read ({type(err).__name__}: '
                            f'{err}). The file is corrupt or not a PyTorch checkpoint; re-export or '
