@@ -1,11 +1,14 @@
-"""tools/analysis/literature_toy_table.py: the table of issue 8's toy runs, from the runs' json files."""
+"""tools/analysis/literature_toy_table.py and seed_table.py: tables of toy runs, from the runs' json files."""
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
 
+from mmkd.utils.run_cache import run_dir
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TEACHER = 'configs/cls/cls_r50_toy.py'
 TOOL = osp.join(ROOT, 'tools', 'analysis', 'literature_toy_table.py')
 
 
@@ -38,42 +41,56 @@ def test_table_mean_std_and_missing_runs(tmp_path):
 def test_seed_table_report_only_reads_finished_runs(tmp_path):
     """tools/analysis/seed_table.py --report-only: the table of finished runs, blanks for missing ones, no
     training (the configs named need not even exist)."""
-    _write(str(tmp_path / 't_100it_seed0' / 'test.json'), {'mIoU': 50.0})
+    teacher_dir, _, _ = run_dir(osp.join(ROOT, TEACHER), 100, 0, cache_dir=str(tmp_path / 'cache'))
+    _write(osp.join(teacher_dir, 'run.json'), dict(metrics={'mIoU': 50.0}, checkpoint='t.pth',
+                                                   checkpoint_sha256='ab12'))
     _write(str(tmp_path / 's_10it_seed0' / 'test.json'), {'mIoU': 20.0})
     _write(str(tmp_path / 's_10it_seed1' / 'test.json'), {'mIoU': 30.0})
     _write(str(tmp_path / 'd_10it_seed1' / 'test.json'), {'mIoU': 40.0})
     out = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', TEACHER,
          '--teacher-iters', '100', '--student', 'x/s.py', '--distill', 'x/d.py', '--iters', '10', '--seeds', '0',
-         '1', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--report-only'],
-        check=True, capture_output=True, text=True, env=_env()).stdout
+         '1', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--report-only', '--cache-dir',
+         str(tmp_path / 'cache'), '--json', str(tmp_path / 'table.json')],
+        check=True, capture_output=True, text=True, env=_env(), cwd=ROOT).stdout
     lines = out.splitlines()
-    assert lines[0] == 'teacher t (100 iterations, seed 0): mIoU 50.0'
+    assert lines[0] == 'teacher cls_r50_toy (100 iterations, seed 0): mIoU 50.0'
     assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |' in lines
     assert '| d |  | 40.0 | 40.0 |' in lines
     assert not any(p.name.endswith('.pth') for p in tmp_path.rglob('*'))
+    with open(tmp_path / 'table.json') as f:
+        table = json.load(f)
+    assert table['teacher_checkpoint_sha256'] == 'ab12'
+    assert [(r['label'], r['seed'], r['value']) for r in table['runs']] == [
+        ('teacher', 0, 50.0), ('s', 0, 20.0), ('s', 1, 30.0), ('d', 1, 40.0)]
+    assert table['runs'][-1]['teacher_checkpoint_sha256'] == 'ab12'
+    assert table['runs'][1]['teacher_checkpoint_sha256'] is None and table['runs'][1]['iterations'] == 10
 
 
 def test_seed_table_skip_teacher_refuses_distillation_without_a_teacher(tmp_path):
     """--skip-teacher trains no teacher, so distillation rows without a trained teacher checkpoint stop
     before any run with the checkpoint path and the fix."""
     proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', TEACHER,
          '--teacher-iters', '100', '--student', 'x/s.py', '--distill', 'x/d.py', '--iters', '10',
-         '--seeds', '0', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher'],
-        capture_output=True, text=True, env=_env())
+         '--seeds', '0', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher',
+         '--cache-dir', str(tmp_path / 'cache')],
+        capture_output=True, text=True, env=_env(), cwd=ROOT)
     assert proc.returncode != 0
-    assert f'needs the trained teacher {tmp_path}/t_100it_seed0/iter_100.pth' in proc.stderr
+    assert 'needs the trained teacher (configs/cls/cls_r50_toy.py, 100 iterations, seed 0) in the run ' \
+        'cache' in proc.stderr
     assert '+ ' not in proc.stdout  # no train/test command was started
 
 
 def test_seed_table_skip_teacher_refuses_variants_without_a_teacher(tmp_path):
     """--variant rows are distillation runs too: without the teacher checkpoint they stop the same way."""
     proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', 'x/t.py',
+        [sys.executable, osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'), '--teacher', TEACHER,
          '--teacher-iters', '100', '--student', 'x/s.py', '--variant', 'v', 'x/d.py', 'a=1', '--iters', '10',
-         '--seeds', '0', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher'],
-        capture_output=True, text=True, env=_env())
+         '--seeds', '0', '--metric', 'mIoU', '--work-dir', str(tmp_path), '--skip-teacher',
+         '--cache-dir', str(tmp_path / 'cache')],
+        capture_output=True, text=True, env=_env(), cwd=ROOT)
     assert proc.returncode != 0
-    assert f'needs the trained teacher {tmp_path}/t_100it_seed0/iter_100.pth' in proc.stderr
+    assert 'needs the trained teacher (configs/cls/cls_r50_toy.py, 100 iterations, seed 0) in the run ' \
+        'cache' in proc.stderr
     assert '+ ' not in proc.stdout

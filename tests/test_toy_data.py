@@ -20,6 +20,7 @@ from mmkd.datasets.toy_generator import (CIFAR_TOY_CLASSES, CIFAR_TOY_COARSE_CLA
                                          TOY_SEG_PALETTE, add_boundary_band, generate_toy_data,
                                          render_cifar_image, render_scene, summarize_toy_data,
                                          voc_colormap)
+from mmkd.datasets.toy_generator import EASY_PROFILE, HARD_PROFILE, get_profile
 from mmkd.registry import DATASETS
 
 SMALL = dict(voc07_trainval=3, voc07_test=2, voc12_trainval=2, seg_train=2, seg_val=2, cifar_train=20,
@@ -107,6 +108,46 @@ def test_scenes_vary_in_size_class_and_truncation():
         sides.append(len(instances))
     assert min(ratios) < 0.15 and max(ratios) > 0.35
     assert len(classes) >= 5 and truncated >= 1 and max(sides) >= 4
+
+
+def test_easy_profile_scenes_have_few_large_objects():
+    """1-3 objects of a quarter to half the side: visible extents about twice those of hard scenes."""
+    counts, extents, hard_extents = [], [], []
+    for i in range(40):
+        img, _, instances = render_scene(np.random.default_rng([5, i]), 140, 150, 'easy')
+        assert img.shape == (140, 150, 3)
+        counts.append(len(instances))
+        for inst in instances:
+            x0, y0, x1, y1 = inst['bbox']
+            extents.append(max(x1 - x0 + 1, y1 - y0 + 1) / 140)
+        for inst in render_scene(np.random.default_rng([5, i]), 140, 150, 'hard')[2]:
+            x0, y0, x1, y1 = inst['bbox']
+            hard_extents.append(max(x1 - x0 + 1, y1 - y0 + 1) / 140)
+    assert min(counts) >= 1 and max(counts) <= 3 and len(set(counts)) >= 2
+    # diameters of 1/4-1/2 of the side; visible extents shrink by occlusion and the frame only
+    assert 0.2 < np.median(extents) < 0.5 and max(extents) <= 0.5 * 1.2
+    assert np.median(extents) > 1.8 * np.median(hard_extents)
+    with pytest.raises(ValueError, match='Unknown toy profile'):
+        get_profile('medium')
+
+
+def test_easy_profile_files_load_with_the_real_readers(tmp_path):
+    out = str(tmp_path / 'easy')
+    summary = generate_toy_data(out, seed=0, profile='easy', **SMALL)
+    assert [s['images'] for s in summary['splits']] == [3, 2, 2, 2, 2, 20, 10]
+    for img_path in sorted(os.listdir(osp.join(out, 'VOCdevkit/VOC2007/JPEGImages'))):
+        with Image.open(osp.join(out, 'VOCdevkit/VOC2007/JPEGImages', img_path)) as img:
+            assert all(EASY_PROFILE.image_side[0] <= v <= EASY_PROFILE.image_side[1] for v in img.size)
+    dataset = CIFAR100Dataset(data_root=osp.join(out, 'cifar-toy'), split='train')
+    assert len(dataset) == 20 and dataset[0]['img'].shape == (64, 64, 3)
+    assert HARD_PROFILE.cifar_side == 32 and EASY_PROFILE.cifar_side == 64
+    # the mask is the scene's label map with a 3x3-window void band (2 px), drawn from image 0's stream
+    labels = np.asarray(Image.open(osp.join(out, 'VOCdevkit/VOC2012/SegmentationClass/2012_000001.png')))
+    rng = np.random.default_rng([0, 3, 0])
+    height, width = (int(v) for v in rng.integers(128, 161, 2))
+    _, label_map, _ = render_scene(rng, height, width, 'easy')
+    np.testing.assert_array_equal(labels, add_boundary_band(label_map, 3))
+    assert (labels == 255).any()
 
 
 def test_no_colour_shortcut_in_classification_images():
@@ -354,7 +395,8 @@ def test_cli_writes_and_checks(tmp_path, capsys):
             '1', '--seg-train', '1', '--seg-val', '1', '--cifar-train', '10', '--cifar-test', '10']
     assert cli.main(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-1].startswith(f'wrote (seed 3) {out}: detection 4, segmentation 2, classification 20')
+    assert lines[-1].startswith(
+        f'wrote (hard profile, seed 3) {out}: detection 4, segmentation 2, classification 20')
     assert 'cifar-toy train' in lines[5] and all(f'{n}=1' in lines[5] for n in CIFAR_TOY_CLASSES)
     total07 = sum(len(_xml_objects(osp.join(out, 'VOCdevkit/VOC2007/Annotations', f'00000{i}.xml')))
                   for i in (1, 2))
@@ -363,6 +405,18 @@ def test_cli_writes_and_checks(tmp_path, capsys):
     assert '--overwrite' in capsys.readouterr().err
     assert cli.main(['--out', out, '--check']) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith(f'checked {out}: detection 4')
+
+
+def test_cli_easy_profile_defaults(tmp_path, capsys):
+    cli = _cli()
+    args = cli.parse_args(['--profile', 'easy'])
+    assert args.out == 'data/toy_easy' and args.seg_train == 1000 and args.cifar_train == 10000
+    assert cli.parse_args([]).out == 'data/toy' and cli.parse_args([]).seg_train == 160
+    out = str(tmp_path / 'e')
+    assert cli.main(['--profile', 'easy', '--out', out, '--voc07-trainval', '1', '--voc07-test', '1',
+                     '--voc12-trainval', '1', '--seg-train', '1', '--seg-val', '1', '--cifar-train',
+                     '10', '--cifar-test', '10']) == 0
+    assert f'wrote (easy profile, seed 0) {out}' in capsys.readouterr().out
 
 
 def test_check_reports_broken_files(toy, tmp_path):

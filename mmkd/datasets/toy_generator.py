@@ -25,7 +25,7 @@ import pickle
 import shutil
 import struct
 import xml.etree.ElementTree as ET
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -41,6 +41,70 @@ DISTRACTOR_SHAPES = ('crescent', 'semicircle', 'lshape', 'bar', 'trapezoid', 'bl
 
 GENERATOR_COMMAND = 'python tools/misc/make_toy_data.py --out data/toy --seed 0'
 IGNORE_INDEX = 255
+
+
+class SceneProfile(NamedTuple):
+    """How hard a generated data set is. Count ranges are inclusive ``(low, high)``.
+
+    Attributes:
+        name (str): ``'hard'`` or ``'easy'``.
+        image_side (tuple): Range of each VOC image side, pixels.
+        objects (tuple): Class objects per scene.
+        object_size (tuple): Object diameter as a fraction of the image's short side (log-uniform).
+        distractors (tuple): Distractor shapes drawn under the objects.
+        distractors_over (tuple): Distractor shapes drawn over the objects.
+        occluders (tuple): Straight lines drawn over the objects.
+        background_lines (tuple): Straight lines in the background.
+        background_blobs (tuple): Soft blobs in the background.
+        background_contrast (tuple): Background contrast factor about its mean colour.
+        boundary_band (int): Window of the 255 band around mask outlines (odd).
+        cifar_side (int): Side of the classification images.
+        cifar_distractors (tuple): Distractors under / over the classification shape, and lines.
+    """
+    name: str
+    image_side: Tuple[int, int]
+    objects: Tuple[int, int]
+    object_size: Tuple[float, float]
+    distractors: Tuple[int, int]
+    distractors_over: Tuple[int, int]
+    occluders: Tuple[int, int]
+    background_lines: Tuple[int, int]
+    background_blobs: Tuple[int, int]
+    background_contrast: Tuple[float, float]
+    boundary_band: int
+    cifar_side: int
+    cifar_distractors: Tuple[Tuple[int, int], Tuple[int, int], Tuple[int, int]]
+
+
+# The original toy world: many small, occluded objects among clutter. It exercises the formats and
+# pipelines; short CPU schedules do not learn it.
+HARD_PROFILE = SceneProfile(
+    name='hard', image_side=(240, 360), objects=(2, 6), object_size=(1 / 12, 1 / 2),
+    distractors=(2, 5), distractors_over=(0, 2), occluders=(0, 2), background_lines=(3, 11),
+    background_blobs=(2, 5), background_contrast=(0.35, 0.75), boundary_band=5, cifar_side=32,
+    cifar_distractors=((0, 2), (0, 1), (0, 2)))
+# A world that two CPU cores learn: 1-3 objects of a quarter to half the image side, small images, light
+# clutter, no occluding lines; its classification images (64x64, the same shapes and appearance) serve
+# to pretrain backbones, as ImageNet does for the real recipes.
+EASY_PROFILE = SceneProfile(
+    name='easy', image_side=(128, 160), objects=(1, 3), object_size=(1 / 4, 1 / 2),
+    distractors=(0, 1), distractors_over=(0, 0), occluders=(0, 0), background_lines=(0, 2),
+    background_blobs=(0, 2), background_contrast=(0.2, 0.5), boundary_band=3, cifar_side=64,
+    cifar_distractors=((0, 1), (0, 0), (0, 0)))
+PROFILES = dict(hard=HARD_PROFILE, easy=EASY_PROFILE)
+
+
+def get_profile(profile) -> SceneProfile:
+    """A :class:`SceneProfile` from itself or its name."""
+    if isinstance(profile, SceneProfile):
+        return profile
+    if profile not in PROFILES:
+        raise ValueError(f'Unknown toy profile {profile!r}; expected one of {sorted(PROFILES)}.')
+    return PROFILES[profile]
+
+
+def _count(rng: np.random.Generator, bounds: Tuple[int, int]) -> int:
+    return int(rng.integers(bounds[0], bounds[1] + 1))
 
 # One random stream per split: an image depends only on (seed, stream, index).
 _STREAMS = dict(voc2007_trainval=1, voc2007_test=2, voc2012=3, cifar_train=4, cifar_test=5)
@@ -268,10 +332,11 @@ def _lines(rng, canvas, count, max_thickness) -> np.ndarray:
     return alpha
 
 
-def _background(rng: np.random.Generator, height: int, width: int, contrast=(0.35, 0.75)) -> np.ndarray:
+def _background(rng: np.random.Generator, height: int, width: int,
+                profile: SceneProfile = HARD_PROFILE) -> np.ndarray:
     """Cluttered RGB float background: two mixed textures, uneven light, soft blobs, lines.
 
-    Its contrast is then scaled by ``uniform(*contrast)`` about its mean colour, so that shapes
+    Its contrast is then scaled by ``uniform(*profile.background_contrast)`` about its mean colour, so that shapes
     (drawn at full contrast) tend to stand out, as objects do in photos.
     """
     side = min(height, width)
@@ -280,7 +345,7 @@ def _background(rng: np.random.Generator, height: int, width: int, contrast=(0.3
     light = rng.random((int(rng.integers(2, 5)), int(rng.integers(2, 5))), dtype=np.float32)
     light = cv2.resize(light, (width, height), interpolation=cv2.INTER_CUBIC)
     canvas += (light - 0.5)[..., None] * rng.uniform(20, 80)
-    for _ in range(int(rng.integers(2, 6))):
+    for _ in range(_count(rng, profile.background_blobs)):
         parts, _ = shape_parts('blob', rng)
         radius = side * rng.uniform(0.1, 0.3)
         center = rng.uniform(0, 1, 2) * [width, height]
@@ -293,10 +358,10 @@ def _background(rng: np.random.Generator, height: int, width: int, contrast=(0.3
         if clipped is not None:
             a, cx, cy = clipped
             _blend(canvas, a, cx, cy, _texture(rng, a.shape[0], a.shape[1], radius * 2))
-    _lines(rng, canvas, int(rng.integers(3, 12)), max(1, round(side / 100)))
+    _lines(rng, canvas, _count(rng, profile.background_lines), max(1, round(side / 100)))
     mean = canvas.mean(axis=(0, 1))
     canvas -= mean
-    canvas *= rng.uniform(*contrast)
+    canvas *= rng.uniform(*profile.background_contrast)
     canvas += mean
     return canvas
 
@@ -370,13 +435,14 @@ def _place_object(rng, canvas, owner, name, size, full_areas, visible, min_insid
     return None
 
 
-def render_scene(rng: np.random.Generator, height: int, width: int):
-    """One detection/segmentation scene with 2-6 objects of :data:`TOY_CLASSES`.
+def render_scene(rng: np.random.Generator, height: int, width: int, profile='hard'):
+    """One detection/segmentation scene with objects of :data:`TOY_CLASSES` (2-6 for ``'hard'``).
 
     Args:
         rng (np.random.Generator): The image's random generator.
         height (int): Image height in pixels.
         width (int): Image width in pixels.
+        profile (str | SceneProfile): How hard the scene is. Defaults to ``'hard'``.
 
     Returns:
         tuple: ``(img, label_map, instances)``: ``img`` (H, W, 3) uint8 **BGR**; ``label_map``
@@ -384,17 +450,19 @@ def render_scene(rng: np.random.Generator, height: int, width: int):
         ``instances`` a list of dicts with ``label`` (index into TOY_CLASSES), ``bbox`` (x0, y0, x1,
         y1) 0-based inclusive bounds of the visible pixels and ``truncated`` (bool, cut by the frame).
     """
+    profile = get_profile(profile)
     side = min(height, width)
-    canvas = _background(rng, height, width)
+    canvas = _background(rng, height, width, profile)
     owner = np.full((height, width), -1, np.int32)
     no_objects = np.zeros(0, np.int64)
-    _place_distractors(rng, canvas, owner, int(rng.integers(2, 6)), (1 / 14, 1 / 4), no_objects,
-                       no_objects.copy())
-    n = int(rng.integers(2, 7))
+    _place_distractors(rng, canvas, owner, _count(rng, profile.distractors), (1 / 14, 1 / 4),
+                       no_objects, no_objects.copy())
+    n = _count(rng, profile.objects)
     labels = rng.integers(0, len(TOY_CLASSES), n)
     while n > 1 and np.all(labels == labels[0]):
         labels = rng.integers(0, len(TOY_CLASSES), n)
-    sizes = np.sort(np.exp(rng.uniform(np.log(side / 12), np.log(side / 2), n)))[::-1]
+    low, high = profile.object_size
+    sizes = np.sort(np.exp(rng.uniform(np.log(side * low), np.log(side * high), n)))[::-1]
     placed, truncated = [], []
     full_areas, visible = np.zeros(0, np.int64), np.zeros(0, np.int64)
     for label, size in zip(labels, sizes):
@@ -405,9 +473,9 @@ def render_scene(rng: np.random.Generator, height: int, width: int):
             truncated.append(res[1] < res[0])
             full_areas = np.append(full_areas, res[0])
             visible = np.append(visible, res[1])
-    _place_distractors(rng, canvas, owner, int(rng.integers(0, 3)), (1 / 14, 1 / 5), full_areas,
-                       visible)
-    occluders = _lines(rng, canvas, int(rng.integers(0, 3)), max(1, round(side / 150)))
+    _place_distractors(rng, canvas, owner, _count(rng, profile.distractors_over), (1 / 14, 1 / 5),
+                       full_areas, visible)
+    occluders = _lines(rng, canvas, _count(rng, profile.occluders), max(1, round(side / 150)))
     owner[occluders >= 128] = -1
     img = _finish(rng, canvas)
 
@@ -449,7 +517,8 @@ def add_boundary_band(label_map: np.ndarray, width: int = 5) -> np.ndarray:
     return out
 
 
-def render_cifar_image(rng: np.random.Generator, label: int, size: int = 32) -> np.ndarray:
+def render_cifar_image(rng: np.random.Generator, label: int, size: int = 32,
+                       profile='hard') -> np.ndarray:
     """One classification image: a main :data:`CIFAR_TOY_CLASSES` shape among clutter.
 
     Drawn at twice the size and area-downsampled, so edges are anti-aliased as in a real photo.
@@ -458,15 +527,18 @@ def render_cifar_image(rng: np.random.Generator, label: int, size: int = 32) -> 
         rng (np.random.Generator): The image's random generator.
         label (int): Index into :data:`CIFAR_TOY_CLASSES`.
         size (int): Output side in pixels. Defaults to 32.
+        profile (str | SceneProfile): Background clutter and distractors. Defaults to ``'hard'``.
 
     Returns:
         np.ndarray: (size, size, 3) uint8 **BGR** image.
     """
+    profile = get_profile(profile)
+    under, over, lines = profile.cifar_distractors
     side = size * _SUPERSAMPLE
-    canvas = _background(rng, side, side)
+    canvas = _background(rng, side, side, profile)
     owner = np.full((side, side), -1, np.int32)
     none = np.zeros(0, np.int64)
-    _place_distractors(rng, canvas, owner, int(rng.integers(0, 3)), (0.12, 0.35), none, none.copy())
+    _place_distractors(rng, canvas, owner, _count(rng, under), (0.12, 0.35), none, none.copy())
     diameter = side * rng.uniform(0.55, 0.92)
     res = None
     while res is None:
@@ -474,8 +546,8 @@ def render_cifar_image(rng: np.random.Generator, label: int, size: int = 32) -> 
                             min_inside=0.8, keep=0.0, center_range=(0.35, 0.65), min_contrast=80.0)
         diameter *= 0.85
     full, inside = np.array([res[0]]), np.array([res[1]])
-    _place_distractors(rng, canvas, owner, int(rng.integers(0, 2)), (0.1, 0.25), full, inside, 0.75)
-    _lines(rng, canvas, int(rng.integers(0, 3)), 1)
+    _place_distractors(rng, canvas, owner, _count(rng, over), (0.1, 0.25), full, inside, 0.75)
+    _lines(rng, canvas, _count(rng, lines), 1)
     canvas = cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
     return _finish(rng, canvas, max_blur=0.6)
 
@@ -576,29 +648,31 @@ def _image_rng(seed: int, stream: str, index: int) -> np.random.Generator:
 
 
 def _write_voc_images(year_dir: str, folder: str, ids: Sequence[str], seed: int, stream: str,
-                      seg_ids: Sequence[str] = ()) -> None:
+                      seg_ids: Sequence[str] = (), profile: SceneProfile = HARD_PROFILE) -> None:
     seg_ids = set(seg_ids)
     for sub in ('JPEGImages', 'Annotations') + (('SegmentationClass', ) if seg_ids else ()):
         os.makedirs(osp.join(year_dir, sub), exist_ok=True)
     for index, img_id in enumerate(ids):
         rng = _image_rng(seed, stream, index)
-        height, width = (int(v) for v in rng.integers(240, 361, 2))
-        img, label_map, instances = render_scene(rng, height, width)
+        low, high = profile.image_side
+        height, width = (int(v) for v in rng.integers(low, high + 1, 2))
+        img, label_map, instances = render_scene(rng, height, width, profile)
         _write_jpeg(osp.join(year_dir, 'JPEGImages', f'{img_id}.jpg'), img)
         xml = voc_annotation_xml(folder, f'{img_id}.jpg', width, height, instances, img_id in seg_ids)
         with open(osp.join(year_dir, 'Annotations', f'{img_id}.xml'), 'w') as f:
             f.write(xml)
         if img_id in seg_ids:
             write_voc_label_png(
-                osp.join(year_dir, 'SegmentationClass', f'{img_id}.png'), add_boundary_band(label_map))
+                osp.join(year_dir, 'SegmentationClass', f'{img_id}.png'), add_boundary_band(label_map, profile.boundary_band))
 
 
-def _write_cifar_split(path: str, seed: int, stream: str, count: int, train: bool) -> None:
-    num = len(CIFAR_TOY_CLASSES)
+def _write_cifar_split(path: str, seed: int, stream: str, count: int, train: bool,
+                       profile: SceneProfile = HARD_PROFILE) -> None:
+    num, side = len(CIFAR_TOY_CLASSES), profile.cifar_side
     labels = np.random.default_rng([seed, _STREAMS[stream]]).permutation(np.arange(count) % num)
-    data = np.empty((count, 3 * 32 * 32), np.uint8)
+    data = np.empty((count, 3 * side * side), np.uint8)
     for index, label in enumerate(labels):
-        bgr = render_cifar_image(_image_rng(seed, stream, index), int(label))
+        bgr = render_cifar_image(_image_rng(seed, stream, index), int(label), side, profile)
         data[index] = bgr[..., ::-1].transpose(2, 0, 1).reshape(-1)
     names = [CIFAR_TOY_CLASSES[label] for label in labels]
     write_cifar_pickle(
@@ -626,7 +700,8 @@ def generate_toy_data(out_dir: str,
                       seg_val: int = 60,
                       cifar_train: int = 3000,
                       cifar_test: int = 1000,
-                      overwrite: bool = False) -> Dict:
+                      overwrite: bool = False,
+                      profile='hard') -> Dict:
     """Write the toy VOC2007/VOC2012 detection + segmentation sets and the CIFAR-format set.
 
     VOC2012 holds ``max(voc12_trainval, seg_train + seg_val)`` images: ``Main/trainval.txt`` lists
@@ -641,11 +716,14 @@ def generate_toy_data(out_dir: str,
         cifar_train, cifar_test (int): Classification split sizes.
         overwrite (bool): Delete existing ``VOCdevkit``/``cifar-toy`` folders in ``out_dir`` first.
             Defaults to False, which refuses to write over them.
+        profile (str | SceneProfile): ``'hard'`` (default) or ``'easy'``: see :class:`SceneProfile`.
+            Classification images are ``profile.cifar_side`` pixels square.
 
     Returns:
         dict: :func:`summarize_toy_data` of what was written.
     """
     seed = _check_count('seed', seed)
+    profile = get_profile(profile)
     counts = dict(voc07_trainval=voc07_trainval, voc07_test=voc07_test,
                   voc12_trainval=voc12_trainval, seg_train=seg_train, seg_val=seg_val,
                   cifar_train=cifar_train, cifar_test=cifar_test)
@@ -661,8 +739,8 @@ def generate_toy_data(out_dir: str,
     voc07 = osp.join(out_dir, 'VOCdevkit', 'VOC2007')
     ids07_tv = [f'{i + 1:06d}' for i in range(counts['voc07_trainval'])]
     ids07_test = [f'{i + 1 + len(ids07_tv):06d}' for i in range(counts['voc07_test'])]
-    _write_voc_images(voc07, 'VOC2007', ids07_tv, seed, 'voc2007_trainval')
-    _write_voc_images(voc07, 'VOC2007', ids07_test, seed, 'voc2007_test')
+    _write_voc_images(voc07, 'VOC2007', ids07_tv, seed, 'voc2007_trainval', profile=profile)
+    _write_voc_images(voc07, 'VOC2007', ids07_test, seed, 'voc2007_test', profile=profile)
     _write_lines(osp.join(voc07, 'ImageSets', 'Main', 'trainval.txt'), ids07_tv)
     _write_lines(osp.join(voc07, 'ImageSets', 'Main', 'test.txt'), ids07_test)
 
@@ -671,15 +749,17 @@ def generate_toy_data(out_dir: str,
     ids12 = [f'2012_{i + 1:06d}' for i in range(num12)]
     seg_tr = ids12[:counts['seg_train']]
     seg_va = ids12[counts['seg_train']:counts['seg_train'] + counts['seg_val']]
-    _write_voc_images(voc12, 'VOC2012', ids12, seed, 'voc2012', seg_tr + seg_va)
+    _write_voc_images(voc12, 'VOC2012', ids12, seed, 'voc2012', seg_tr + seg_va, profile)
     _write_lines(osp.join(voc12, 'ImageSets', 'Main', 'trainval.txt'), ids12[:counts['voc12_trainval']])
     _write_lines(osp.join(voc12, 'ImageSets', 'Segmentation', 'train.txt'), seg_tr)
     _write_lines(osp.join(voc12, 'ImageSets', 'Segmentation', 'val.txt'), seg_va)
 
     cifar = osp.join(out_dir, 'cifar-toy')
     os.makedirs(cifar, exist_ok=True)
-    _write_cifar_split(osp.join(cifar, 'train'), seed, 'cifar_train', counts['cifar_train'], True)
-    _write_cifar_split(osp.join(cifar, 'test'), seed, 'cifar_test', counts['cifar_test'], False)
+    _write_cifar_split(osp.join(cifar, 'train'), seed, 'cifar_train', counts['cifar_train'], True,
+                       profile)
+    _write_cifar_split(osp.join(cifar, 'test'), seed, 'cifar_test', counts['cifar_test'], False,
+                       profile)
     write_cifar_pickle(
         osp.join(cifar, 'meta'), {
             b'fine_label_names': [name.encode() for name in CIFAR_TOY_CLASSES],
@@ -768,8 +848,10 @@ def _summarize_cifar(cifar_dir: str, split: str, names: Sequence[str]) -> Dict:
     path = osp.join(cifar_dir, split)
     obj = _load_pickle(path)
     data, labels = np.asarray(obj['data']), list(obj['fine_labels'])
-    if data.dtype != np.uint8 or data.ndim != 2 or data.shape != (len(labels), 3072):
-        raise ValueError(f'{path}: data must be uint8 (N, 3072) with N = len(fine_labels), got '
+    side = int(round((data.shape[-1] / 3)**0.5)) if data.ndim == 2 else 0
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape != (len(labels), 3 * side * side) \
+            or side == 0:
+        raise ValueError(f'{path}: data must be uint8 (N, 3*S*S) with N = len(fine_labels), got '
                          f'{data.dtype} {data.shape} for {len(labels)} labels.')
     counts = np.bincount(np.asarray(labels, np.int64), minlength=len(names))
     if counts.size > len(names):

@@ -1,7 +1,9 @@
 """Train a teacher once, then a baseline student and distilled students over several seeds; print a table.
 
 Every run is an ordinary ``tools/train.py`` + ``tools/test.py`` call (printed before it runs, so the table
-can be reproduced by hand); finished runs are reused, so an interrupted table resumes. The iteration
+can be reproduced by hand); finished runs are reused, so an interrupted table resumes. The teacher is
+trained once per machine in the run cache outside the clone (``mmkd.utils.run_cache``, keyed by its
+resolved config, iterations, seed, starting weights and data) and reused by every table. The iteration
 schedule of each config is rescaled to ``--iters`` (``max_iters``, ``val_interval``, the checkpoint
 interval and every iteration-based scheduler's ``end`` / ``T_max``).
 
@@ -21,7 +23,7 @@ import subprocess
 import sys
 from typing import Optional
 
-from mmkd.utils.config import load_config
+from mmkd.utils.run_cache import cached_run, schedule_options
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -44,33 +46,15 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/seed_table')
     parser.add_argument('--cfg-options', nargs='+', default=[], help='extra options for every run')
     parser.add_argument('--out', help='also write the markdown table here')
+    parser.add_argument('--json', help='also write every run as JSON here: label, config, seed, iterations, '
+                        'metric value, teacher checkpoint and its SHA-256')
+    parser.add_argument('--cache-dir', help='teacher run cache (default: $MMKD_CACHE/runs)')
     parser.add_argument('--skip-teacher', action='store_true', help='train no teacher: run the baseline '
                         'rows (e.g. in a second process while the teacher trains); --distill and --variant '
                         'rows need the teacher already trained')
     parser.add_argument('--report-only', action='store_true', help='train and test nothing: print the table '
                         'of the runs already finished in --work-dir (missing runs are blank cells)')
     return parser.parse_args()
-
-
-def schedule_options(config: str, iters: int) -> list:
-    """cfg-options that turn the config's iteration-based schedule into one of ``iters`` iterations."""
-    cfg = load_config(config)
-    old = cfg.train_cfg.get('max_iters')
-    if old is None:
-        raise ValueError(f'{config}: seed_table needs an iteration-based schedule (train_cfg.max_iters)')
-    opts = [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            f'default_hooks.checkpoint.interval={iters}']
-    for i, sched in enumerate(cfg.get('param_scheduler') or []):
-        if sched.get('by_epoch', True):
-            continue
-        if sched.get('end') == old:
-            opts.append(f'param_scheduler.{i}.end={iters}')
-        if 'T_max' in sched and sched['T_max'] == old - sched.get('begin', 0):
-            opts.append(f'param_scheduler.{i}.T_max={iters - sched.get("begin", 0)}')
-    for i, stage in enumerate(cfg.get('model', {}).get('stages') or []):
-        if stage.get('end_iter') is not None:  # multi-stage methods keep their stage fractions
-            opts.append(f'model.stages.{i}.end_iter={round(stage["end_iter"] * iters / old)}')
-    return opts
 
 
 def run(cmd: list) -> None:
@@ -118,30 +102,44 @@ def main():
             raise KeyError(f'{where}: no metric {args.metric!r} in {sorted(res)}; pass --metric')
         return res[args.metric] * args.scale
 
-    teacher_dir = osp.join(work, f'{stem(args.teacher)}_{args.teacher_iters}it_seed{args.teacher_seed}')
-    teacher = metric(train_and_test(args.teacher, teacher_dir, args.teacher_iters, args.teacher_seed,
-                                    args.cfg_options, args.report_only or args.skip_teacher), args.teacher)
-    teacher_ckpt = osp.join(teacher_dir, f'iter_{args.teacher_iters}.pth')
-    if args.skip_teacher and (args.distill or args.variant) and not osp.isfile(teacher_ckpt):
+    teacher_run = cached_run(args.teacher, args.teacher_iters, args.teacher_seed, args.cfg_options,
+                             args.cache_dir, train=not (args.report_only or args.skip_teacher))
+    teacher = metric(teacher_run and teacher_run['metrics'], args.teacher)
+    teacher_ckpt = teacher_run and teacher_run['checkpoint']
+    if args.skip_teacher and (args.distill or args.variant) and teacher_run is None:
         raise FileNotFoundError(f'--skip-teacher with --distill / --variant needs the trained teacher '
-                                f'{teacher_ckpt}; drop those rows, or train the teacher first (without '
-                                '--skip-teacher)')
+                                f'({args.teacher}, {args.teacher_iters} iterations, seed '
+                                f'{args.teacher_seed}) in the run cache; drop those rows, or train the '
+                                'teacher first (without --skip-teacher)')
 
     runs = [(stem(args.student), args.student, None)] + [(stem(c), c, []) for c in args.distill]
     for variant in args.variant:
         if len(variant) < 2:
             raise ValueError('--variant needs LABEL CONFIG [cfg-options...]')
         runs.append((variant[0], variant[1], variant[2:]))
-    rows = []
+    rows, records = [], []
+    teacher_sha = teacher_run and teacher_run['checkpoint_sha256']
+    if teacher_run is not None:
+        records.append(dict(label='teacher', config=args.teacher, seed=args.teacher_seed,
+                            iterations=args.teacher_iters, metric=args.metric, value=teacher,
+                            checkpoint=teacher_ckpt, checkpoint_sha256=teacher_sha))
     for label, config, options in runs:
         values = []
         for seed in args.seeds:
             run_dir = osp.join(work, f'{label}_{args.iters}it_seed{seed}')
             extra = list(args.cfg_options)
             if options is not None:  # a distillation run
+                if teacher_ckpt is None and not args.report_only:
+                    raise FileNotFoundError('distillation rows need the teacher; it is not trained')
                 extra += [f'model.teacher.checkpoint={teacher_ckpt}'] + options
-            values.append(metric(train_and_test(config, run_dir, args.iters, seed, extra, args.report_only),
-                                 config))
+            value = metric(train_and_test(config, run_dir, args.iters, seed, extra, args.report_only),
+                           config)
+            values.append(value)
+            if value is not None:
+                records.append(dict(label=label, config=config, seed=seed, iterations=args.iters,
+                                    metric=args.metric, value=value, options=options or [],
+                                    teacher_checkpoint_sha256=teacher_sha if options is not None
+                                    else None))
         rows.append(row(label, values))
 
     seeds = ' | '.join(f'seed {s}' for s in args.seeds)
@@ -155,6 +153,10 @@ def main():
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
             f.write(text + '\n')
+    if args.json:
+        os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
+        with open(args.json, 'w') as f:
+            json.dump(dict(teacher_checkpoint_sha256=teacher_sha, runs=records), f, indent=1)
 
 
 if __name__ == '__main__':
