@@ -1,10 +1,15 @@
-"""Evaluate a checkpoint (a plain model, a distiller or an exported student) with MMEngine's Runner."""
+"""Evaluate a checkpoint (a plain model, a distiller or an exported student) with MMEngine's Runner.
+
+The checkpoint is loaded strictly: one that does not fit the config stops the tool with the config or file
+that fits; a student-only checkpoint given with a distillation config is evaluated as the distiller's
+student."""
 import argparse
 import os.path as osp
 
 from mmengine.runner import Runner
 
 from mmkd.utils import setup_runtime
+from mmkd.utils.strict_loading import CheckpointMismatchError, load_test_checkpoint
 
 
 def parse_args():
@@ -23,9 +28,14 @@ def main():
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not exist; pass the .pth file '
                                 'written by tools/train.py (see its work dir).')
-    cfg.load_from = args.checkpoint
+    cfg.load_from = None
+    cfg.resume = False
     setup_runtime.prepare(cfg)
     runner = Runner.from_cfg(cfg)
+    try:
+        load_test_checkpoint(runner, args.checkpoint, args.config)
+    except CheckpointMismatchError as err:
+        raise SystemExit(f'tools/test.py: {err}') from None
     metrics = runner.test()
     if args.out:
         setup_runtime.dump_metrics(metrics, args.out)

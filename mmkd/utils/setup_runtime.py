@@ -77,9 +77,28 @@ def init_cpu_distributed(cfg: Config) -> None:
     dist.init_process_group(backend='gloo')
 
 
+GUARD_HOOK = 'mmkd.CheckpointGuardHook'
+
+
+def add_checkpoint_guard(cfg: Config) -> None:
+    """Add ``mmkd.CheckpointGuardHook`` to ``custom_hooks`` unless the config has it: no checkpoint with
+    non-finite weights is saved, and distillers' teachers are recorded and checked on load."""
+    hooks = list(cfg.get('custom_hooks') or [])
+
+    def name(hook) -> str:
+        kind = hook.get('type', '') if isinstance(hook, dict) else type(hook)
+        return getattr(kind, '__name__', str(kind)).split('.')[-1]
+
+    if not any(name(h) == GUARD_HOOK.split('.')[-1] for h in hooks):
+        hooks.append(dict(type=GUARD_HOOK))
+    cfg.custom_hooks = hooks
+
+
 def prepare(cfg: Config) -> None:
-    """Apply the stack fixes, start CPU distributed mode if asked, and pick the DDP wrapper."""
+    """Apply the stack fixes, add the checkpoint guard, start CPU distributed mode if asked, and pick the
+    DDP wrapper."""
     compat.apply()
+    add_checkpoint_guard(cfg)
     init_cpu_distributed(cfg)
     if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(type='mmkd.DeviceAgnosticDDP')

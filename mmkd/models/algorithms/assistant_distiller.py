@@ -155,10 +155,20 @@ class AssistantDistiller(FeatureDistiller):
         return super().forward(inputs, data_samples, mode=mode)
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]):
-        parsed = super().parse_losses(losses)
         self.assistant_step.teacher_recorders.reset()
         self.assistant_step.student_recorders.reset()
-        return parsed
+        return super().parse_losses(losses)
+
+    def describe_loss(self, key: str) -> str:
+        """Name the point of a ``loss_distill_<name>`` key: an assistant point in step 1, else a student one."""
+        if int(self.step) == 0:
+            return self.describe_point_loss(key, self.assistant_step.distill_points, 'assistant_points')
+        return super().describe_loss(key)
+
+    def load_student_state(self, state_dict: Dict[str, torch.Tensor]) -> None:
+        """Load a student-only state dict into the student and evaluate the student (step 2)."""
+        super().load_student_state(state_dict)
+        self.step.fill_(1)
 
     @contextmanager
     def predict_with_teacher(self):

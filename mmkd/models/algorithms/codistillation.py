@@ -12,13 +12,14 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
+from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..recorders import RecorderManager
 from .feature_distiller import load_model_config
 from .mutual_learning import LOGITS, ForwardResults, strip_scope
 
 
 @MODELS.register_module()
-class Codistillation(BaseModel):
+class Codistillation(FiniteLossMixin, BaseModel):
     """One peer of a codistillation run: its own model plus frozen, stale copies of the other peers.
 
     Each process of a distributed run (``tools/dist_train.sh``) holds one peer and trains it on its own
@@ -83,6 +84,7 @@ class Codistillation(BaseModel):
         self.recorders = RecorderManager({LOGITS: dict(self.logits_position)})
         self.recorders.prepare(self.student, model_name='student')
         self.codist_loss = MODELS.build(loss)
+        check_loss_weights(self.codist_loss, 'Codistillation loss')
         self._loss_takes_samples = 'data_samples' in inspect.signature(self.codist_loss.forward).parameters
         self.burn_in = burn_in
         # the stale peers: plain attributes, outside parameters(), state_dict(), the optimizer and wrappers

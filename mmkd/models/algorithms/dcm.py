@@ -10,6 +10,7 @@ import torch
 from mmengine.model import ModuleDict, ModuleList
 
 from mmkd.registry import MODELS
+from mmkd.utils.loss_guard import check_loss_weights
 from ..losses.utils import class_labels
 from ..recorders import RecorderManager
 from .mutual_learning import LOGITS, MutualLearning
@@ -69,6 +70,7 @@ class DCM(MutualLearning):
         aux = self._aux_configs(aux_classifiers)
         self.num_aux = len(next(iter(aux.values())))
         self.pairs = self._pairs(pairs, self.num_aux)
+        check_loss_weights(dict(aux_loss_weight=aux_loss_weight), 'DCM')
         self.aux_loss_weight = aux_loss_weight
         self.aux_heads = ModuleDict()
         self.aux_recorders = {}

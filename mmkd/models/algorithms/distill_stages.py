@@ -1,5 +1,7 @@
 from typing import Dict, List, Optional, Sequence, Union
 
+from mmkd.utils.loss_guard import check_loss_weights
+
 
 class DistillStage:
     """One training stage: which distillation points are on (with their weights) and the task loss weight.
@@ -19,6 +21,8 @@ class DistillStage:
         self.name = name
         self.points = dict(points) if isinstance(points, dict) else {p: 1.0 for p in points}
         self.task_loss_weight = task_loss_weight
+        check_loss_weights(dict({f'points.{p}': w for p, w in self.points.items()},
+                                task_loss_weight=task_loss_weight), f'stage {name!r}')
         self.end_iter = end_iter
         self.end_epoch = end_epoch
 

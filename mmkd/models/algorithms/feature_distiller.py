@@ -17,8 +17,10 @@ from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_config
 from mmkd.utils.device import bf16_is_fast
+from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module
 from mmkd.utils.progress import training_progress
+from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.utils import class_labels, flatten_classes
 from ..recorders import ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
@@ -48,7 +50,7 @@ def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = No
 
 
 @MODELS.register_module()
-class FeatureDistiller(BaseModel):
+class FeatureDistiller(FiniteLossMixin, BaseModel):
     """Distil a student from a frozen teacher through features recorded by forward hooks.
 
     One training step: the student's data preprocessor prepares the batch once; the teacher runs
@@ -56,6 +58,7 @@ class FeatureDistiller(BaseModel):
     recorders armed; each distillation point adds ``loss_distill_<name>``. Validation, test and
     prediction are the student's. The teacher is kept out of ``parameters()``, ``state_dict()``, the
     optimizer and DDP: it is reloaded from its own checkpoint whenever the distiller is built.
+    Training stops at the first non-finite loss, naming the point; negative loss weights are refused.
 
     Args:
         student (dict): the student model config (an mmdet detector, mmseg segmentor or mmkd
@@ -141,6 +144,7 @@ class FeatureDistiller(BaseModel):
         teacher_model = MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options')))
         self.teacher_checkpoint = teacher['checkpoint']
         self._load_teacher(teacher_model, self.teacher_checkpoint)
+        self.teacher_identity = teacher_identity(self.teacher_checkpoint)  # recorded in the run's checkpoints
         teacher_model.requires_grad_(False)
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
         object.__setattr__(self, '_teacher', teacher_model)
@@ -232,11 +236,32 @@ class FeatureDistiller(BaseModel):
         BN (OFD's margins), as if the distiller had been built with these weights."""
         self._teacher.load_state_dict(state_dict, strict=True)
         for point in self.distill_points.values():
-            transforms = point.teacher_transform
-            for transform in (transforms if isinstance(transforms, nn.ModuleList) else [transforms]):
-                bn_name = getattr(transform, 'bn', None)
-                if bn_name is not None:
-                    transform.init_from_bn(get_module(self._teacher, bn_name, 'teacher'))
+            if point.teacher_transform is not None:
+                self._derive_transform(point.teacher_transform, reset_estimates=False)
+
+    @torch.no_grad()
+    def _derive_transform(self, transform: nn.Module, reset_estimates: bool = True) -> None:
+        """Set a point's teacher transform(s) from the current teacher: margins from its BN and, with
+        ``reset_estimates``, margins estimated from data estimated anew."""
+        for module in transform.modules():
+            if getattr(module, 'bn', None) is not None and hasattr(module, 'init_from_bn'):
+                module.init_from_bn(get_module(self._teacher, module.bn, 'teacher'))
+            elif reset_estimates and hasattr(module, 'reset_estimate'):
+                module.reset_estimate()
+
+    def teacher_derived_state(self) -> Dict[str, torch.Tensor]:
+        """The state of the teacher transforms as the current teacher gives it (OFD margins recomputed
+        from its BN, margins estimated from data reset), keyed as in :meth:`state_dict`; the distiller's
+        own transforms are left unchanged."""
+        out = {}
+        for name, point in self.distill_points.items():
+            if point.teacher_transform is None:
+                continue
+            transform = copy.deepcopy(point.teacher_transform)
+            self._derive_transform(transform)
+            out.update({f'distill_points.{name}.teacher_transform.{k}': v
+                        for k, v in transform.state_dict().items()})
+        return out
 
     def _renormalisation(self, teacher: nn.Module):
         """Shift/scale that turn student-normalised inputs into teacher-normalised ones, or Nones.
@@ -314,7 +339,9 @@ class FeatureDistiller(BaseModel):
                 transform = nn.ModuleList(transforms) if transforms[0] is not None else None
             else:
                 connector, transform = connectors[0], transforms[0]
-            dp = DistillPoint(connector, transform, MODELS.build(point['loss']), multi=multi)
+            loss = MODELS.build(point['loss'])
+            check_loss_weights(loss, f'distill point {name!r} loss ({loss.__class__.__name__})')
+            dp = DistillPoint(connector, transform, loss, multi=multi)
             self._check_point(dp, s_shapes if multi else s_shapes[0], t_shapes if multi else t_shapes[0],
                               where)
             built[name] = dp
@@ -401,6 +428,11 @@ class FeatureDistiller(BaseModel):
         if self.student_checkpoint is not None:
             load_weights(self.student, self.student_checkpoint, 'student')
             print_log(f'student initialised from {self.student_checkpoint}', logger='current')
+
+    def load_student_state(self, state_dict: Dict[str, torch.Tensor]) -> None:
+        """Load a student-only state dict (an exported ``*_student.pth``) into the student, strictly, for
+        evaluation: prediction is the student's."""
+        self.student.load_state_dict(state_dict, strict=True)
 
     @contextmanager
     def predict_with_teacher(self):
@@ -510,16 +542,31 @@ class FeatureDistiller(BaseModel):
         return losses
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]):
-        """MMEngine's loss parsing; then drop the recorders' references to the step's features.
+        """Drop the recorders' references to the step's features, then MMEngine's loss parsing, which stops
+        at a non-finite loss (:class:`~mmkd.utils.loss_guard.FiniteLossMixin`).
 
         Called by ``train_step`` (also DDP's) between the forward and the backward: teacher features are no
         longer needed once the losses exist, so releasing them here lowers the backward's peak memory (the
         student's recorded features stay alive only where the autograd graph needs them).
         """
-        parsed = super().parse_losses(losses)
         self.teacher_recorders.reset()
         self.student_recorders.reset()
-        return parsed
+        return super().parse_losses(losses)
+
+    def describe_loss(self, key: str) -> str:
+        """Name the distillation point of a ``loss_distill_<name>`` key and its loss weight."""
+        return self.describe_point_loss(key, self.distill_points, 'distill_points')
+
+    @staticmethod
+    def describe_point_loss(key: str, points: nn.ModuleDict, where: str) -> str:
+        """``loss_distill_<name>`` of ``points``: the point and its loss weight setting; other keys are the
+        task losses."""
+        name = key[len('loss_distill_'):] if key.startswith('loss_distill_') else None
+        if name not in points:
+            return f'{key} (task loss)'
+        weight = getattr(points[name].loss, 'loss_weight', None)
+        setting = f'{where}.{name}.loss.loss_weight' + (f'={weight:g}' if isinstance(weight, (int, float)) else '')
+        return f'{key} (distillation point {name!r}, {setting})'
 
     @torch.no_grad()
     def _diagnostics(self, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:

@@ -14,6 +14,7 @@ from mmengine.structures import BaseDataElement
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
+from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..recorders import RecorderManager
 from .feature_distiller import load_model_config
 
@@ -32,7 +33,7 @@ def strip_scope(obj):
 
 
 @MODELS.register_module()
-class MutualLearning(BaseModel):
+class MutualLearning(FiniteLossMixin, BaseModel):
     """Deep Mutual Learning: K peers train on the same batches, each with its own task loss plus
 
     ``loss_mutual_k = 1 / (K - 1) * sum_{j != k} KL(p_j || p_k)``
@@ -110,6 +111,7 @@ class MutualLearning(BaseModel):
             manager.prepare(self.peers[name], model_name=f'peer {name!r}')
             self.recorders[name] = manager
         self.mutual_loss = MODELS.build(loss)
+        check_loss_weights(self.mutual_loss, f'{type(self).__name__} loss')
         self._loss_takes_samples = 'data_samples' in inspect.signature(self.mutual_loss.forward).parameters
         self._predict_peer = None
         self.predict_peer = predict_peer if predict_peer is not None else first

@@ -6,6 +6,7 @@ from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
+from mmkd.utils.loss_guard import FiniteLossMixin
 
 DEFAULT_DATA_PREPROCESSOR = dict(
     type='ImgDataPreprocessor',
@@ -15,7 +16,7 @@ DEFAULT_DATA_PREPROCESSOR = dict(
 
 
 @MODELS.register_module()
-class ImageClassifier(BaseModel):
+class ImageClassifier(FiniteLossMixin, BaseModel):
     """``head(neck(backbone(normalise(img))))`` with mmdet-style ``loss``/``predict``/``tensor`` modes.
 
     Sub-modules are built with :data:`mmkd.registry.MODELS`, so any registered backbone works, e.g.

@@ -9,11 +9,12 @@ from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
+from mmkd.utils.loss_guard import FiniteLossMixin
 from ..heads.linear_cls_head import LinearClsHead
 from .image_classifier import DEFAULT_DATA_PREPROCESSOR
 
 
-class MultiBranchClassifier(BaseModel):
+class MultiBranchClassifier(FiniteLossMixin, BaseModel):
     """Base of the multi-branch classifiers: one network with a shared trunk and several heads.
 
     Subclasses implement :meth:`branch_logits` (all heads' logits), :meth:`loss` and

@@ -9,6 +9,7 @@ from mmengine.model import ModuleList
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
+from mmkd.utils.loss_guard import check_loss_weights
 from ..ops.backbone_stages import last_feature, out_channels, stage_names, take_stages, truncate_backbone
 from .multi_branch_classifier import MultiBranchClassifier
 
@@ -77,6 +78,7 @@ class ONEClassifier(MultiBranchClassifier):
             nn.Linear(shared_channels, num_branches), nn.BatchNorm1d(num_branches), nn.ReLU(inplace=True))
         self.ensemble_loss = copy.deepcopy(self.heads[0].loss_module)
         self.kd_loss = MODELS.build(copy.deepcopy(kd_loss))
+        check_loss_weights(self.kd_loss, 'ONEClassifier kd_loss')
 
     def shared_feature(self, inputs: torch.Tensor) -> torch.Tensor:
         """The trunk's output ``(N, C, H, W)``."""

@@ -134,6 +134,18 @@ class MarginReLU(nn.Module):
         return self
 
     @torch.no_grad()
+    def reset_estimate(self) -> None:
+        """Forget a margin estimated from data: the next ``estimate_batches`` training batches estimate it
+        anew (after the teacher changed). No-op for a margin taken from a BN."""
+        if not self.estimate_batches:
+            return
+        self.batches_seen.zero_()
+        self.negative_sum.zero_()
+        self.negative_count.zero_()
+        self.margin.zero_()
+        self._margin_set = False
+
+    @torch.no_grad()
     def _estimate(self, t: torch.Tensor) -> None:
         """Accumulate E[t_c | t_c < 0] over one batch and refresh the margin from the running totals."""
         dims = [0] + list(range(2, t.dim()))
