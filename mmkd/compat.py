@@ -38,6 +38,17 @@ moves on.
    (:class:`~mmkd.utils.safe_pickle.UnsafePickleError`) or a corrupt file
    (:class:`CorruptCheckpointError`). Fixes 2 and 5 need only torch and mmengine and are applied by
    ``import mmkd`` (:func:`secure_checkpoint_loading`).
+6. mmengine 0.10.7 writes checkpoints (``LocalBackend.put``, which ``save_checkpoint`` and ``dump`` use) by
+   opening the final file and writing into it, so a process killed while saving leaves a torn
+   ``iter_N.pth`` that ``--resume`` cannot read. ``LocalBackend.put`` writes a hidden temporary file
+   beside the target and moves it into place with ``os.replace`` (:mod:`mmkd.utils.atomic_io`): the file
+   is either the old one or the complete new one. Targets that exist and are no regular file (a device, a
+   pipe) are written as before.
+7. An empty dataset (a wrong ``data_root`` or ``ann_file``, or a filter that drops everything) fails in
+   mmengine 0.10.7 as ``ValueError: need at least one array to concatenate`` (``BaseDataset``'s
+   serialization), or, unserialized, loops forever in the ``InfiniteSampler``. Serializing an empty
+   dataset, and building a dataloader over one, raise :class:`EmptyDatasetError` naming the dataset, its
+   ``data_root`` and ``ann_file``.
 """
 import http.client
 import os
@@ -77,6 +88,10 @@ class CheckpointDownloadError(ConnectionError):
 
 class CorruptCheckpointError(RuntimeError):
     """A checkpoint's pickle stream is broken: a truncated, corrupt or non-PyTorch file."""
+
+
+class EmptyDatasetError(ValueError):
+    """A dataset holds no samples."""
 
 
 def history_buffer_statistic(owner, name: str):
@@ -247,6 +262,71 @@ def patch_checkpoint_loaders() -> None:
     mmengine_checkpoint.load_from_http = load_from_http_weights_only
 
 
+def atomic_local_put(self, obj: bytes, filepath) -> None:
+    """``LocalBackend.put`` through a temporary file beside ``filepath`` and ``os.replace``."""
+    from mmengine.utils import mkdir_or_exist
+
+    from mmkd.utils.atomic_io import atomic_write
+
+    filepath = str(filepath)
+    if osp.exists(filepath) and not osp.isfile(filepath):
+        return atomic_local_put.mmengine_original(self, obj, filepath)
+    mkdir_or_exist(osp.dirname(filepath))
+    with atomic_write(filepath) as f:
+        f.write(obj)
+
+
+def patch_atomic_local_writes() -> None:
+    """Make mmengine's local file writes (checkpoints included) atomic."""
+    from mmengine.fileio.backends import LocalBackend
+
+    if LocalBackend.put is not atomic_local_put:
+        atomic_local_put.mmengine_original = LocalBackend.put
+        LocalBackend.put = atomic_local_put
+
+
+def describe_dataset(dataset) -> str:
+    """``Type (data_root=..., ann_file=...)`` of a dataset, for error messages."""
+    fields = [f'{key}={getattr(dataset, key)!r}' for key in ('data_root', 'ann_file')
+              if getattr(dataset, key, None) not in (None, '')]
+    return type(dataset).__name__ + (f' ({", ".join(fields)})' if fields else '')
+
+
+def empty_dataset_error(dataset) -> EmptyDatasetError:
+    return EmptyDatasetError(
+        f'{describe_dataset(dataset)} holds no samples. Check that data_root and ann_file point at the data '
+        '(e.g. --cfg-options train_dataloader.dataset.data_root=...), and that filter_cfg and indices keep '
+        'some samples.')
+
+
+def patch_empty_datasets() -> None:
+    """Raise :class:`EmptyDatasetError` when an empty dataset is serialized or loaded by the Runner."""
+    from mmengine.dataset import BaseDataset
+    from mmengine.runner import Runner
+
+    serialize = BaseDataset._serialize_data
+    if getattr(serialize, 'mmkd_patched', False):
+        return
+
+    def _serialize_data(self):
+        if len(self.data_list) == 0:
+            raise empty_dataset_error(self)
+        return serialize(self)
+
+    build = Runner.build_dataloader
+
+    def build_dataloader(dataloader, *args, **kwargs):
+        loader = build(dataloader, *args, **kwargs)
+        dataset = getattr(loader, 'dataset', None)
+        if hasattr(dataset, '__len__') and len(dataset) == 0:
+            raise empty_dataset_error(dataset)
+        return loader
+
+    _serialize_data.mmkd_patched = True
+    BaseDataset._serialize_data = _serialize_data
+    Runner.build_dataloader = staticmethod(build_dataloader)
+
+
 def secure_checkpoint_loading() -> None:
     """Fixes 2 and 5 once: the checkpoint allow-list and the weights-only scheme loaders."""
     global _checkpoints_secured
@@ -266,4 +346,6 @@ def apply() -> None:
     patch_ssd_head()
     patch_voc_metric_class_names()
     patch_seg_cross_entropy()
+    patch_atomic_local_writes()
+    patch_empty_datasets()
     _applied = True

@@ -3,7 +3,7 @@ import argparse
 
 from mmengine.runner import Runner
 
-from mmkd.utils import setup_runtime
+from mmkd.utils import setup_runtime, train_guard
 
 
 def parse_args():
@@ -30,7 +30,12 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
     setup_runtime.prepare(cfg)
+    try:
+        notes = train_guard.claim_work_dir(cfg, auto_resume=args.resume == 'auto')
+    except train_guard.WorkDirBusyError as err:
+        raise SystemExit(f'tools/train.py: {err}') from None
     runner = Runner.from_cfg(cfg)
+    train_guard.check_runner(runner, notes)
     runner.train()
 
 

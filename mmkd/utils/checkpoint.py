@@ -1,5 +1,6 @@
 """Reading model checkpoints with errors that say what to do, and exporting student-only checkpoints."""
 import os.path as osp
+import zipfile
 from collections import OrderedDict
 from typing import Dict, Optional
 
@@ -8,6 +9,7 @@ import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmkd.compat import CheckpointDownloadError, CorruptCheckpointError
+from mmkd.utils.atomic_io import torch_save_atomic
 from mmkd.utils.safe_pickle import UnsafePickleError
 
 STUDENT_PREFIX = 'student.'
@@ -47,6 +49,28 @@ def load_checkpoint_file(path: str, what: str = 'model') -> dict:
         raise RuntimeError(f'{what} checkpoint {path!r} holds a {type(checkpoint).__name__}, not a '
                            'state dict or an mmengine checkpoint dict.')
     return checkpoint
+
+
+def checkpoint_problem(path: str) -> Optional[str]:
+    """Why the local checkpoint ``path`` cannot be read, or ``None`` when it can.
+
+    A zip-format file (what ``torch.save`` writes) is checked against its CRCs without unpickling it; any
+    other file is loaded.
+    """
+    if not osp.isfile(path):
+        return 'the file does not exist'
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                damaged = archive.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+            return f'a damaged archive ({err})'
+        return None if damaged is None else f'a damaged archive (entry {damaged} fails its CRC)'
+    try:
+        load_checkpoint_file(path, 'the')
+    except Exception as err:  # every read failure makes the file unusable
+        return f'unreadable ({type(err).__name__}): torn by an interrupted save, or corrupt'
+    return None
 
 
 def extract_state_dict(checkpoint: dict, prefer_student: bool = True) -> Dict[str, torch.Tensor]:
@@ -103,7 +127,7 @@ def student_checkpoint(checkpoint: dict) -> dict:
 
 
 def export_student(src: str, dst: Optional[str] = None) -> str:
-    """Write the student-only twin of distillation checkpoint ``src`` (default: ``*_student.pth``)."""
+    """Write the student-only twin of distillation checkpoint ``src`` (default: ``*_student.pth``), atomically."""
     dst = dst or osp.splitext(src)[0] + '_student.pth'
-    torch.save(student_checkpoint(load_checkpoint_file(src, 'distillation')), dst)
+    torch_save_atomic(student_checkpoint(load_checkpoint_file(src, 'distillation')), dst)
     return dst

@@ -3,13 +3,13 @@ import os
 import os.path as osp
 from typing import Optional
 
-import torch
 from mmengine.dist import all_gather_object, get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch.nn.parallel import DistributedDataParallel
 
 from mmkd.registry import HOOKS
+from mmkd.utils.atomic_io import torch_save_atomic
 
 
 def unwrap(model):
@@ -89,5 +89,5 @@ class CodistillationHook(Hook):
         meta = dict(iter=runner.iter, rank=get_rank(), world_size=get_world_size(),
                     exported_from=f'mmkd codistillation peer of rank {get_rank()}')
         state = {k: v.detach().cpu() for k, v in model.student.state_dict().items()}
-        torch.save(dict(meta=meta, state_dict=state), path)
+        torch_save_atomic(dict(meta=meta, state_dict=state), path)
         runner.logger.info(f'codistillation: peer of rank {get_rank()} written to {path}')

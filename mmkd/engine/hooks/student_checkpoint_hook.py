@@ -1,6 +1,8 @@
 import glob
 import os
 import os.path as osp
+import zipfile
+from typing import Tuple
 
 from mmengine.config import Config
 from mmengine.dist import is_main_process
@@ -34,13 +36,17 @@ class StudentCheckpointHook(Hook):
     work dir gets ``student_config.py``: together they load with ``mmdet.apis.init_detector`` /
     ``mmseg.apis.init_model`` with no missing or unexpected keys. Twins are read back from the saved file,
     so they hold exactly what was saved; twins whose checkpoint was removed (``max_keep_ckpts``) go too.
-    Runs after mmengine's ``CheckpointHook`` (priority ``LOWEST``).
+    Twins are written atomically; a twin that is not a complete file is written again, and a checkpoint
+    that cannot be read (torn by an interrupted save) is skipped with a warning. Runs after mmengine's
+    ``CheckpointHook`` (priority ``LOWEST``).
     """
 
     priority = 'LOWEST'
 
     def __init__(self):
         self.out_dir = None
+        self._unreadable = {}
+        self._complete = {}
 
     def before_train(self, runner) -> None:
         hooks = [h for h in runner.hooks if isinstance(h, CheckpointHook)]
@@ -59,9 +65,28 @@ class StudentCheckpointHook(Hook):
             if ckpt.endswith(STUDENT_SUFFIX):
                 continue
             twin = ckpt[:-len('.pth')] + STUDENT_SUFFIX
-            if not osp.exists(twin) or osp.getmtime(twin) < osp.getmtime(ckpt):
+            if self._twin_current(twin, ckpt) or self._unreadable.get(ckpt) == _stamp(ckpt):
+                continue
+            try:
                 export_student(ckpt, twin)
-                runner.logger.info(f'student-only checkpoint written to {twin}')
+            except RuntimeError as err:
+                self._unreadable[ckpt] = _stamp(ckpt)
+                runner.logger.warning(
+                    f'{ckpt} has no student-only twin: {err} It was probably cut short by an interrupted '
+                    'save; --resume skips it, and this run overwrites it when it saves that step again.')
+                continue
+            runner.logger.info(f'student-only checkpoint written to {twin}')
+
+    def _twin_current(self, twin: str, ckpt: str) -> bool:
+        """Whether ``twin`` exists, is not older than ``ckpt`` and is a complete file."""
+        if not osp.exists(twin) or osp.getmtime(twin) < osp.getmtime(ckpt):
+            return False
+        stamp = _stamp(twin)
+        if self._complete.get(twin) != stamp:
+            if not zipfile.is_zipfile(twin):
+                return False
+            self._complete[twin] = stamp
+        return True
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         self._sync_twins(runner)
@@ -74,3 +99,9 @@ class StudentCheckpointHook(Hook):
 
     def after_train(self, runner) -> None:
         self._sync_twins(runner)
+
+
+def _stamp(path: str) -> Tuple[int, int]:
+    """``(mtime in ns, size)`` of ``path``: changes when the file is rewritten."""
+    stat = os.stat(path)
+    return stat.st_mtime_ns, stat.st_size
