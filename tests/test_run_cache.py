@@ -19,6 +19,8 @@ def test_schedule_options_rescale_every_iteration_count():
                         'default_hooks.checkpoint.interval=50']
     # the cosine phase of the toy schedule: begin 10, end 200 -> end 50, T_max 40
     assert 'param_scheduler.1.end=50' in opts and 'param_scheduler.1.T_max=40' in opts
+    with pytest.raises(ValueError, match='begins at iteration 10; a schedule of 10 iterations'):
+        schedule_options(CLS, 10)
 
 
 def test_key_follows_config_iterations_seed_weights_and_data(tmp_path, monkeypatch):
@@ -46,18 +48,18 @@ def test_key_follows_config_iterations_seed_weights_and_data(tmp_path, monkeypat
 
 def test_lookup_without_training_and_reuse(tmp_path):
     cache = str(tmp_path / 'cache')
-    assert cached_run(CLS, 10, 0, cache_dir=cache, train=False) is None
-    work_dir, options, key = run_dir(CLS, 10, 0, ['model.head.num_classes=10'], cache)
-    assert work_dir.endswith(f'cls_r18_toy_10it_seed0_{key}') and 'randomness.seed=0' in options
+    assert cached_run(CLS, 11, 0, cache_dir=cache, train=False) is None
+    work_dir, options, key = run_dir(CLS, 11, 0, ['model.head.num_classes=10'], cache)
+    assert work_dir.endswith(f'cls_r18_toy_11it_seed0_{key}') and 'randomness.seed=0' in options
     assert options[-1] == 'model.head.num_classes=10'
     os.makedirs(work_dir)
     with open(osp.join(work_dir, 'run.json'), 'w') as f:
         json.dump(dict(metrics={'accuracy/top1': 42.0}, checkpoint='c.pth'), f)
     # a finished run is returned as stored, whether or not training is allowed
     for train in (False, True):
-        got = cached_run(CLS, 10, 0, ['model.head.num_classes=10'], cache, train=train)
+        got = cached_run(CLS, 11, 0, ['model.head.num_classes=10'], cache, train=train)
         assert got['metrics'] == {'accuracy/top1': 42.0} and got['work_dir'] == work_dir
-    assert cached_run(CLS, 10, 1, ['model.head.num_classes=10'], cache, train=False) is None
+    assert cached_run(CLS, 11, 1, ['model.head.num_classes=10'], cache, train=False) is None
 
 
 @pytest.mark.slow
@@ -68,9 +70,9 @@ def test_cached_train_trains_once_links_and_pretrained_init_loads_it(toy_workspa
     run_tool(toy_workspace, 'tools/misc/make_toy_data.py', '--profile', 'easy', '--out', 'data/toy_easy',
              '--voc07-trainval', '4', '--voc07-test', '2', '--voc12-trainval', '4', '--seg-train', '4',
              '--seg-val', '2', '--cifar-train', '64', '--cifar-test', '20')
-    args = ['configs/pretrain/resnet18_v1c_toy_easy.py', '--iters', '2', '--cache-dir', cache, '--link',
+    args = ['configs/pretrain/resnet18_v1c_toy_easy.py', '--iters', '21', '--cache-dir', cache, '--link',
             'data/toy_easy/pretrained/resnet18_v1c.pth', '--cfg-options', 'train_dataloader.num_workers=0',
-            'val_dataloader.num_workers=0']
+            'val_dataloader.num_workers=0', 'train_dataloader.batch_size=2']
     first = run_tool(toy_workspace, 'tools/misc/cached_train.py', *args)
     assert 'tools/train.py' in first
     result = json.loads(first[first.index('{\n'):])

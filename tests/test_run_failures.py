@@ -259,8 +259,6 @@ def test_image_size_takes_an_int_or_a_pair():
             image_size(bad)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason='FeatureDistiller calls tuple(input_size); mmkd.utils.modules.image_size is to replace it')
 def test_a_distiller_takes_an_int_input_size():
     from test_distiller import build
     assert build(input_size=32).input_size == (32, 32)

@@ -52,6 +52,9 @@ def schedule_options(config: str, iters: int) -> List[str]:
     for i, sched in enumerate(cfg.get('param_scheduler') or []):
         if sched.get('by_epoch', True):
             continue
+        if sched.get('begin', 0) >= iters:
+            raise ValueError(f'{config}: param_scheduler {i} ({sched.get("type")}) begins at iteration '
+                             f'{sched["begin"]}; a schedule of {iters} iterations must be longer')
         if sched.get('end') == old:
             opts.append(f'param_scheduler.{i}.end={iters}')
         if 'T_max' in sched and sched['T_max'] == old - sched.get('begin', 0):

@@ -11,6 +11,7 @@ from mmengine.model import ModuleDict, ModuleList
 
 from mmkd.registry import MODELS
 from mmkd.utils.loss_guard import check_loss_weights
+from mmkd.utils.modules import image_size
 from ..losses.utils import class_labels
 from ..recorders import RecorderManager
 from .mutual_learning import LOGITS, MutualLearning
@@ -83,7 +84,7 @@ class DCM(MutualLearning):
             manager = RecorderManager(recorders)
             manager.prepare(self.peers[name], model_name=f'peer {name!r}')
             self.aux_recorders[name] = manager
-        self.input_size = tuple(input_size) if input_size is not None else None
+        self.input_size = image_size(input_size) if input_size is not None else None
         if self.input_size is not None:
             self._check_logits()
 

@@ -18,7 +18,7 @@ from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_config
 from mmkd.utils.device import bf16_is_fast
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
-from mmkd.utils.modules import get_module
+from mmkd.utils.modules import get_module, image_size
 from mmkd.utils.progress import training_progress
 from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.utils import class_labels, flatten_classes
@@ -133,7 +133,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         self.student = student_model
         self.student_checkpoint = student_checkpoint
         self.teacher_bn = teacher_bn
-        self.input_size = tuple(input_size)
+        self.input_size = image_size(input_size)
         self.loss_weight_schedule = LossWeightSchedule(**(loss_weight_schedule or {}))
 
         teacher = dict(teacher)

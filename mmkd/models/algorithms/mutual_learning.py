@@ -15,6 +15,7 @@ from mmengine.structures import BaseDataElement
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
+from mmkd.utils.modules import image_size
 from ..recorders import RecorderManager
 from .feature_distiller import load_model_config
 
@@ -115,7 +116,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
         self._loss_takes_samples = 'data_samples' in inspect.signature(self.mutual_loss.forward).parameters
         self._predict_peer = None
         self.predict_peer = predict_peer if predict_peer is not None else first
-        self.input_size = tuple(input_size) if input_size is not None else None
+        self.input_size = image_size(input_size) if input_size is not None else None
         if self.input_size is not None:
             self._check_logits()
 
