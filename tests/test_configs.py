@@ -313,3 +313,35 @@ def test_toy_config_datasets_and_one_training_forward(name, toy_root):
     loss_terms = [v for k, v in losses.items() if 'loss' in k]
     total = sum(sum(v) if isinstance(v, list) else v for v in loss_terms)
     assert loss_terms and torch.isfinite(total) and total.item() > 0
+
+
+# ------------------------------------------------------------------------------------------------
+# The easy toy set: dense models start from backbones pretrained on its classification images
+# ------------------------------------------------------------------------------------------------
+EASY_PAIRS = [('deeplabv3plus/deeplabv3plus_r18_toy_easy.py', 'pretrain/resnet18_v1c_toy_easy.py'),
+              ('deeplabv3plus/deeplabv3plus_r101_toy_easy.py', 'pretrain/resnet101_v1c_toy_easy.py'),
+              ('ssd/ssd300_r18_toy_easy.py', 'pretrain/resnet18_toy_easy.py'),
+              ('ssd/ssd300_r50_toy_easy.py', 'pretrain/resnet50_toy_easy.py')]
+
+
+@pytest.mark.parametrize('dense, pretrain', EASY_PAIRS)
+def test_easy_dense_backbone_loads_every_weight_of_its_pretraining(dense, pretrain):
+    """Every backbone tensor of the dense model exists, with its shape, in the pretraining classifier's
+    `backbone.` weights, and the dense config loads them with that prefix from the file the pretraining
+    command links."""
+    dense_cfg, pre_cfg = load(dense), load(pretrain)
+    init = dense_cfg.model.backbone.init_cfg
+    stem = osp.basename(pretrain)[:-len('_toy_easy.py')]
+    assert init == dict(type='Pretrained', checkpoint=f'data/toy_easy/pretrained/{stem}.pth',
+                        prefix='backbone.')
+    assert f'--link data/toy_easy/pretrained/{stem}.pth' in open(osp.join(REPO, 'configs', pretrain)).read()
+    dense_cfg.model.backbone.init_cfg = None
+    backbone = build_model(dense_cfg).backbone.state_dict()
+    classifier = build_model(pre_cfg).state_dict()
+    pretrained = {k[len('backbone.'):]: v for k, v in classifier.items() if k.startswith('backbone.')}
+    missing = [k for k in backbone if k not in pretrained]
+    assert not missing, missing[:5]
+    assert all(backbone[k].shape == pretrained[k].shape for k in backbone)
+    # both normalise inputs the same way, so the pretrained filters see the same value range
+    assert list(pre_cfg.model.data_preprocessor['mean']) == list(dense_cfg.model.data_preprocessor['mean'])
+    assert list(pre_cfg.model.data_preprocessor['std']) == list(dense_cfg.model.data_preprocessor['std'])
