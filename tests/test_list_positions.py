@@ -202,3 +202,165 @@ def test_ssd_teacher_stage1(monkeypatch, capsys):
     assert rows['backbone.layer1.2.bn3']['feeds'][0]['source'] == 'backbone.layer1.2.relu'
     assert "layer3: dict(source='backbone.layer3.5.relu', io='input', call=-1), " \
         "bn='backbone.layer3.5.bn3', shape (1, 1024, 19, 19)" in printed
+
+
+# ------------------------------------------------------------------------------ readable rows
+def test_rows_fit_the_width_and_full_width_keeps_one_line_per_row(r18_config, capsys):
+    rows = tool.main([r18_config, '--input-size', '32', '32'])
+    printed = capsys.readouterr().out
+    assert max(len(line) for line in printed.splitlines()) <= 120
+    # a note that does not fit goes under its row, indented, with its recorder whole
+    lines = printed.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith('backbone.layer1.1.relu '))
+    assert lines[at + 1] == ("    pre-activation = dict(source='backbone.layer1.1.relu', io='input', call=-1); "
+                             'fed by backbone.layer1.1.bn2')
+
+    tool.main([r18_config, '--input-size', '32', '32', '--width', '80'])
+    narrow = capsys.readouterr().out.splitlines()
+    table = narrow[narrow.index('') - 1::-1]  # the lines above the suggestions
+    assert max(len(line) for line in table) <= 80
+    assert "    feeds dict(source='backbone.layer1.1.relu', io='input', call=-1)" in narrow
+
+    tool.main([r18_config, '--input-size', '32', '32', '--full-width'])
+    full = capsys.readouterr().out.splitlines()
+    table = [line for line in full if line.split(' ')[0] in {r['name'] for r in rows}]
+    assert len(table) == len(rows) and max(len(line) for line in full) > 120
+    relu = next(line for line in table if line.startswith('backbone.layer1.1.relu '))
+    assert relu.endswith("pre-activation = dict(source='backbone.layer1.1.relu', io='input', call=-1); "
+                         'fed by backbone.layer1.1.bn2')
+
+    with pytest.raises(SystemExit):
+        tool.main([r18_config, '--width', '20'])
+    assert '--width must be at least 80' in capsys.readouterr().err
+
+
+def test_long_names_types_and_per_call_shapes_are_fitted():
+    row = dict(name='decode_head.' + 'very_long_module_name.' * 2 + 'activate',
+               type='DepthwiseSeparableConvModule', calls=3,
+               output_shapes=[[1, 64, 8, 8], [1, 64, 8, 8], [1, 256, 8, 8]], role='activation', inplace=True,
+               note="pre-activation = dict(source='x.activate', io='input', call=-1); fed by x.bn")
+    short = dict(row, name='conv', type='Conv2d', calls=1, output_shapes=[[1, 8, 4, 4]], role='-',
+                 inplace=False, note='')
+    lines = tool.format_table([row, short], width=80).splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert lines[2] == row['name']  # a name longer than its column has a line of its own
+    assert lines[3].split() == ['DepthwiseSeparableCon~', '3', '#0', '(1,', '64,', '8,', '8)', 'activation',
+                                '(in-place)']
+    assert [line.strip() for line in lines[4:6]] == ['#1 (1, 64, 8, 8)', '#2 (1, 256, 8, 8)']
+    assert lines[6] == "    pre-activation = dict(source='x.activate', io='input', call=-1); fed by x.bn"
+    assert lines[7].split() == ['conv', 'Conv2d', '1', '(1,', '8,', '4,', '4)', '-']
+    assert len(lines) == 8
+    seg = dict(row, name='decode_head.sep_bottleneck.1.pointwise_conv.activate')  # 52 characters
+    wide = tool.format_table([seg, short]).splitlines()  # 120: shorter type names let the name fit
+    assert len(wide) == 7 and wide[2].startswith(seg['name'] + '  DepthwiseSeparab~  3')
+    assert all(len(line) <= 120 for line in wide)
+    assert len(tool.format_table([row, short], width=None).splitlines()) == 4  # header, rule, 2 rows
+
+
+# ------------------------------------------------------------------------------ containers
+class Containers(nn.Module):
+    """A ModuleList whose items are called, a head whose forward is run directly (no hooks fire on the
+    head itself), and a ModuleList that is never used."""
+
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(3, 4, 1), nn.Conv2d(4, 4, 1)])
+        self.head = nn.Sequential(nn.Conv2d(4, 2, 1), nn.ReLU())
+        self.unused = nn.ModuleList([nn.Conv2d(4, 4, 1)])
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        for conv in self.convs:
+            inputs = conv(inputs)
+        return self.head.forward(inputs)
+
+
+def test_containers_are_marked_as_containers(capsys):
+    rows = by_name(tool.build_rows(tool.trace_model(Containers(), (4, 4))))
+    for name, count in (('convs', 2), ('head', 2)):
+        assert rows[name]['calls'] == 0 and rows[name]['role'] == 'container', rows[name]
+        assert rows[name]['called_submodules'] == count
+        assert rows[name]['note'] == f'not called itself; {count} of its submodules are: record those'
+    assert rows['convs.1']['calls'] == rows['head.1']['calls'] == 1
+    assert rows['unused']['role'] == '-' and rows['unused']['note'] == "not called in mode='tensor'"
+    assert rows['unused.0']['role'] == '-'
+    table = tool.format_table(list(rows.values()))
+    assert any(line.startswith('convs ') and 'container' in line for line in table.splitlines())
+
+
+# ------------------------------------------------------------------------------ written points
+@pytest.fixture
+def distill_config(tmp_path, r18_config):
+    teacher = tmp_path / 'tiny_r50.py'
+    teacher.write_text(CLASSIFIER.format(depth=50, channels=512))
+    distill = tmp_path / 'distill.py'
+    distill.write_text(f"""
+_base_ = ['{r18_config}']
+model = dict(
+    _delete_=True,
+    type='mmkd.FeatureDistiller',
+    student={{{{_base_.model}}}},
+    teacher=dict(config='{teacher}', checkpoint=None),
+    input_size=(32, 32),
+    distill_points=dict())
+""")
+    return str(distill)
+
+
+def test_written_points_load_and_build_a_distiller(tmp_path, distill_config, capsys):
+    from mmengine.config import Config
+
+    from mmkd.registry import MODELS
+
+    out = tmp_path / 'points' / 'ofd_points.py'
+    tool.main([distill_config, '--filter', 'layer1', '--write-points', str(out), '--loss-weight', '1e-3'])
+    assert f'2 OFD point(s) written to {out}' in capsys.readouterr().out
+    points = Config.fromfile(str(out)).ofd_points
+    assert list(points) == ['stage1', 'stage2']
+    assert points.stage1.student == dict(source='backbone.layer1.1.relu', io='input', call=-1)
+    assert points.stage1.teacher == dict(source='backbone.layer1.2.relu', io='input', call=-1)
+    assert points.stage2.teacher_transform == dict(type='mmkd.MarginReLU', bn='backbone.layer2.3.bn3')
+    assert points.stage2.connector == dict(type='mmkd.ConvBNConnector')  # same 4x4 maps: no resize
+    assert [points[k].loss.loss_weight for k in points] == [5e-4, 1e-3]
+    assert "model = dict(teacher_bn='train', distill_points={{_base_.ofd_points}})" in out.read_text()
+
+    # the same from the teacher's side
+    other = tmp_path / 'from_teacher.py'
+    tool.main([distill_config, '--model', 'teacher', '--filter', 'x^', '--write-points', str(other),
+               '--loss-weight', '1e-3'])
+    assert Config.fromfile(str(other)).ofd_points == points
+
+    child = tmp_path / 'ofd.py'
+    child.write_text(f"_base_ = ['{distill_config}', '{out}']\n"
+                     "model = dict(teacher_bn='train', distill_points={{_base_.ofd_points}})\n")
+    cfg = Config.fromfile(str(child))
+    distiller = MODELS.build(cfg.model)
+    assert type(distiller).__name__ == 'FeatureDistiller'
+    assert set(distiller.distill_points) == {'stage1', 'stage2'}
+    conv = distiller.distill_points['stage2'].connector.conv
+    assert (conv.in_channels, conv.out_channels) == (128, 512)  # inferred by the dry forward
+
+
+def test_write_points_errors_and_pairing(r18_config, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        tool.main([r18_config, '--write-points', str(tmp_path / 'p.py')])
+    assert '--write-points pairs a student with its teacher: pass a distillation config' in \
+        capsys.readouterr().err
+    assert not (tmp_path / 'p.py').exists()
+
+    def point(stage, shape):
+        return dict(stage=stage, position=dict(source=f'{stage}.relu', io='input', call=-1), bn=f'{stage}.bn',
+                    shape=shape)
+
+    student = [point('s1', [1, 8, 16, 16]), point('s2', [1, 16, 8, 8]), point('s3', [1, 32, 4, 4])]
+    teacher = [point('t1', [1, 64, 8, 8]), point('t2', [1, 128, 4, 4])]
+    pairs = tool.pair_points(student, teacher)
+    assert [(s['stage'], t['stage']) for s, t in pairs] == [('s2', 't1'), ('s3', 't2')]  # the deepest
+    text = tool.points_config(pairs, 1e-4, ['header'])
+    namespace = {}
+    exec(text, namespace)
+    assert namespace['ofd_points']['stage1']['connector'] == dict(type='mmkd.ConvBNConnector')
+    teacher[0]['shape'] = [1, 64, 16, 16]
+    namespace = {}
+    exec(tool.points_config(tool.pair_points(student, teacher), 1e-4, ['header']), namespace)
+    resized = dict(type='mmkd.ConvBNConnector', resize='bilinear')
+    assert namespace['ofd_points']['stage1']['connector'] == resized

@@ -135,3 +135,36 @@ def test_bad_inputs(runs, tmp_path):
     bad.write_text('{"loss": 1.0, "iter": 1}\nnot json\n')
     with pytest.raises(ValueError, match='bad.json:2 is not a JSON object'):
         tool.plot_logs([str(bad)])
+
+
+def test_teacher_metrics_are_reference_lines(runs, tmp_path):
+    """A run that logged ``teacher/accuracy/top1`` (mmkd.TeacherEvalHook, before training) gets a dashed
+    horizontal line in its colour in the accuracy/top1 subplot, and no subplot of its own."""
+    distilled = tmp_path / 'with_teacher'
+    write_run(distilled, [
+        {'teacher/accuracy/top1': 60.0, 'step': 0},
+        train_line(10, loss=5.0, loss_cls=2.2),
+        {'accuracy/top1': 35.0, 'data_time': 0.1, 'time': 0.3, 'step': 0},
+    ])
+    fig = tool.plot_logs([runs[0], str(distilled)], legend=['baseline', 'kd'])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ['loss', 'loss_cls', 'accuracy/top1']
+    lines = {line.get_label(): line for line in fig.axes[-1].get_lines()}
+    assert set(lines) == {'baseline', 'kd', 'kd teacher'}
+    reference = lines['kd teacher']
+    assert list(reference.get_ydata()) == [60.0, 60.0] and reference.get_linestyle() == '--'
+    assert reference.get_color() == lines['kd'].get_color() != lines['baseline'].get_color()
+    assert list(lines['kd'].get_xdata()) == [10]
+
+    hidden = tool.plot_logs([runs[0], str(distilled)], legend=['baseline', 'kd'], teacher=False)
+    assert [line.get_label() for line in hidden.axes[-1].get_lines()] == ['baseline', 'kd']
+    explicit = tool.plot_logs([str(distilled)], keys=['teacher/accuracy/top1'])
+    assert curves(explicit.axes[0])[str(distilled)] == ([0], [60.0])
+
+    # a smoke run that stopped before its first validation still shows the teacher's value
+    smoke = tmp_path / 'smoke'
+    write_run(smoke, [{'teacher/accuracy/top1': 55.0, 'step': 0}, train_line(2, loss=5.0)])
+    fig = tool.plot_logs([str(smoke)], legend=['smoke'])
+    assert [ax.get_title() for ax in fig.axes] == ['loss', 'accuracy/top1']
+    assert [line.get_label() for line in fig.axes[1].get_lines()] == ['smoke teacher']
+    assert tool.main([str(smoke), '--no-teacher', '--keys', 'loss', '--out', str(tmp_path / 'p.png')]) is None

@@ -30,6 +30,7 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
     setup_runtime.prepare(cfg)
+    setup_runtime.fit_logger_interval(cfg)
     try:
         notes = train_guard.claim_work_dir(cfg, auto_resume=args.resume == 'auto')
     except train_guard.WorkDirBusyError as err:

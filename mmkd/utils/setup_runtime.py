@@ -106,6 +106,24 @@ def prepare(cfg: Config) -> None:
             cfg.model_wrapper_cfg.find_unused_parameters = cfg.find_unused_parameters
 
 
+def fit_logger_interval(cfg: Config) -> None:
+    """Lower ``default_hooks.logger.interval`` to ``train_cfg.max_iters`` when it is larger.
+
+    mmengine 0.10.7's ``LoggerHook`` logs iteration-based training every ``interval`` iterations only, so a
+    run shorter than the interval would log no training line at all; epoch-based runs log each epoch's last
+    iteration already and are left as they are.
+    """
+    max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+    logger = (cfg.get('default_hooks') or {}).get('logger')
+    if not isinstance(max_iters, int) or max_iters < 1 or not isinstance(logger, dict):
+        return
+    interval = logger.get('interval', 10)
+    if interval > max_iters:
+        logger['interval'] = max_iters
+        print_log(f'default_hooks.logger.interval {interval} > train_cfg.max_iters {max_iters}: '
+                  f'logging every {max_iters} iteration(s)', logger='current')
+
+
 def dump_metrics(metrics: dict, path: str) -> None:
     """Write the metrics ``Runner.test`` returned to a json file (rank 0 only)."""
     if dist.is_initialized() and dist.get_rank() != 0:

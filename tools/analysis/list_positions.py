@@ -3,7 +3,8 @@
 Usage::
 
     python tools/analysis/list_positions.py CONFIG [--input-size H W] [--model student|teacher]
-        [--filter REGEX] [--json OUT] [--cfg-options k=v ...]
+        [--filter REGEX] [--width N | --full-width] [--json OUT] [--write-points OUT.py]
+        [--loss-weight W] [--cfg-options k=v ...]
 
 CONFIG is a plain task config (mmdet / mmseg / mmkd classifier) or a distillation config whose
 ``model.type`` is ``mmkd.FeatureDistiller``; then ``--model`` picks ``model.student`` (default) or the
@@ -17,7 +18,10 @@ One forward of ``torch.randn(1, 3, H, W)`` runs in ``mode='tensor'``, in eval mo
 ``torch.no_grad()``, with a forward pre-hook and a forward hook on every sub-module. Per module and call
 they record the shape of the first tensor of the input and of the output (the first tensor, depth
 first, of a tuple/list/dict output). One row per module: name (a ``ModuleRecorder`` ``source``), type,
-calls, output shape(s) (per call when they differ) and a role, found with these heuristics:
+calls, output shape(s) (per call when they differ) and a role, found with these heuristics. Rows are
+fitted to ``--width`` columns (default 120): a note that does not fit goes on indented lines under its
+row, per-call shapes wrap in their column, long type names are shortened; ``--full-width`` prints
+each row on one line.
 
 * ``activation``: the module is an instance of a ReLU-like or smooth activation class (ReLU, ReLU6,
   LeakyReLU, PReLU, RReLU, ELU, CELU, SELU, GELU, SiLU/Swish, Mish, Hardswish/HSwish, Softplus).
@@ -37,7 +41,10 @@ calls, output shape(s) (per call when they differ) and a role, found with these 
 * ``post-act``: any other module whose (first) output tensor is the very object an activation call
   returned -- blocks and stages ending in an activation, e.g. a ResNet ``BasicBlock``. Outputs produced
   by other ops after an activation (pooling, ``x + y``) are ``-``, even when non-negative.
-* ``-``: everything else, and modules not called in ``mode='tensor'`` (calls 0).
+* ``container``: a module that is not called itself but some of its submodules are: a ``ModuleList`` /
+  ``ModuleDict``, or a module whose parent calls a method other than ``forward`` (mmseg's
+  ``EncoderDecoder`` runs ``decode_head.forward(x)``). No hook fires on it: record its submodules.
+* ``-``: everything else, and modules not called in ``mode='tensor'`` (calls 0, no submodule called).
 
 At the end, for mmdet/mmseg ResNet backbones and MobileNetV2 backbones, the Overhaul feature
 distillation positions (Heo et al., ICCV 2019) are suggested with the BN that gives the teacher margin:
@@ -47,6 +54,15 @@ MobileNetV2: for every backbone output (``out_indices``), the pre-ReLU6 output o
 of the next layer's first block -- the first op that reads the stage output, before any stride -- with
 that conv's BN, as the official OFD MobileNetV2 code does; the last layer has no following ReLU, so its
 own (linear) output is the position, with its last BN.
+
+``--write-points OUT.py`` (distillation configs only) traces the student and the teacher, pairs their
+suggested positions stage by stage (the deepest ones when one side has more) and writes them as a config
+file holding ``ofd_points = dict(stage1=dict(student=..., teacher=..., connector=..., teacher_transform=...,
+loss=...), ...)``: a distillation config inherits it (``_base_ = [..., 'OUT.py']``, then
+``model = dict(distill_points={{_base_.ofd_points}})``) or the dict is pasted into ``distill_points``.
+Loss weights follow the recipe: ``--loss-weight`` (default 1e-4, the ImageNet-sized constant; 1e-3 for
+CIFAR-sized inputs) halved per stage toward the shallow ones; a spatial size that differs between the
+two sides gets ``resize='bilinear'`` in the connector.
 """
 import argparse
 import copy
@@ -55,6 +71,7 @@ import os
 import os.path as osp
 import re
 import sys
+import textwrap
 import weakref
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -72,6 +89,10 @@ ACTIVATION_NAMES = {'HSwish', 'Swish', 'QuickGELU', 'HardSwish', 'MemoryEfficien
 NORMS = (_NormBase, nn.GroupNorm, nn.LayerNorm)
 NORM_NAME = re.compile(r'(Batch|Group|Layer|Instance)Norm')
 DEFAULT_INPUT_SIZE = (224, 224)
+DEFAULT_WIDTH = 120
+TYPE_WIDTH = 22  # longer type names are shortened in width-limited tables
+SHAPES_WIDTH = 20  # per-call shapes wrap to this width
+NOTE_INDENT = '    '
 
 
 def is_activation(module: nn.Module) -> bool:
@@ -213,6 +234,7 @@ def signed_call(call: int, num_calls: int) -> int:
 def build_rows(tracer: CallTracer) -> List[dict]:
     """One row per module, in ``named_modules()`` order."""
     rows = []
+    called = [n for n in tracer.modules if tracer.calls.get(n)]
     for name, module in tracer.modules.items():
         calls = tracer.calls.get(name, [])
         num = len(calls)
@@ -221,10 +243,17 @@ def build_rows(tracer: CallTracer) -> List[dict]:
         row = dict(name=name, type=type(module).__name__, calls=num, output_shapes=shapes,
                    input_shapes=[c['input_shape'] for c in calls],
                    output_kind=kinds.pop() if len(kinds) == 1 else ('mixed' if kinds else 'none'),
-                   role='-', inplace=False, position=None, feeds=[], fed_by=None, produced_by=None, note='')
+                   role='-', inplace=False, position=None, feeds=[], fed_by=None, produced_by=None,
+                   called_submodules=0, note='')
         notes = []
         if num == 0:
-            notes.append("not called in mode='tensor'")
+            row['called_submodules'] = sum(1 for n in called if n.startswith(name + '.'))
+            if row['called_submodules']:
+                row['role'] = 'container'
+                notes.append(f"not called itself; {row['called_submodules']} of its submodules are: record "
+                             'those')
+            else:
+                notes.append("not called in mode='tensor'")
         elif is_activation(module):
             row['role'] = 'activation'
             row['inplace'] = tracer.inplace.get(name, False)
@@ -267,17 +296,94 @@ def role_text(row: dict) -> str:
     return row['role'] + (' (in-place)' if row['inplace'] else '')
 
 
-def format_table(rows: List[dict]) -> str:
+def text_tokens(text: str) -> List[str]:
+    """Words of a text, keeping each parenthesised group (a ``dict(...)`` recorder, a shape) whole so it
+    can be copied from one line."""
+    return re.findall(r'[^\s(]*\([^)]*\)\S*|\S+', text)
+
+
+def wrap_text(text: str, width: Optional[int], indent: str = '') -> List[str]:
+    """``text`` in lines of at most ``width`` characters, continuation lines indented by ``indent``; a
+    single longer word or group keeps a line of its own. ``width=None``: one line."""
+    if width is None:
+        return [text]
+    lines = [text[:len(text) - len(text.lstrip())]]  # the first line keeps the text's own indent
+    for token in text_tokens(text):
+        if lines[-1].strip() and len(lines[-1]) + 1 + len(token) > width:
+            lines.append(indent + token)
+        else:
+            lines[-1] += (' ' if lines[-1].strip() else '') + token
+    return lines
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + '~'
+
+
+def shape_lines(row: dict, width: int) -> List[str]:
+    """The shapes cell in lines of at most ``width`` characters, split between calls."""
+    text = shapes_text(row)
+    if len(text) <= width:
+        return [text]
+    lines: List[str] = []
+    for part in text.split(' | '):
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += ' | ' + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def format_table(rows: List[dict], width: Optional[int] = DEFAULT_WIDTH) -> str:
+    """The rows as a text table of at most ``width`` characters per line (``None``: one line per row).
+
+    A note that does not fit after its row goes on indented lines under it; per-call shapes wrap in
+    their column; type names are shortened to fit; a name longer than its column gets a line of its own.
+    Only a single name or recorder longer than ``width`` makes a longer line.
+    """
     header = ('NAME', 'TYPE', 'CALLS', 'OUTPUT SHAPE(S)', 'ROLE', 'NOTE')
-    cells = [header] + [(r['name'], r['type'], str(r['calls']), shapes_text(r), role_text(r), r['note'])
-                        for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(header) - 1)]
-    lines = []
-    for cell in cells:
-        lines.append('  '.join(v.ljust(w) for v, w in zip(cell[:-1], widths)) + '  ' + cell[-1])
+    if width is None:
+        cells = [header] + [(r['name'], r['type'], str(r['calls']), shapes_text(r), role_text(r), r['note'])
+                            for r in rows]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(header) - 1)]
+        lines = ['  '.join(v.ljust(w) for v, w in zip(cell[:-1], widths)) + '  ' + cell[-1] for cell in cells]
+        lines.insert(1, '  '.join('-' * w for w in widths) + '  ' + '-' * len(header[-1]))
+        return '\n'.join(line.rstrip() for line in lines)
+
+    shapes = [shape_lines(r, SHAPES_WIDTH) for r in rows]
+    widths = [0,
+              max([len(header[1])] + [min(len(r['type']), TYPE_WIDTH) for r in rows]),
+              max([len(header[2])] + [len(str(r['calls'])) for r in rows]),
+              max([len(header[3])] + [len(line) for cell in shapes for line in cell]),
+              max([len(header[4])] + [len(role_text(r)) for r in rows])]
+    room = width - sum(widths[2:]) - 2 * 4  # for names and types
+    names = max([len(header[0])] + [len(r['name']) for r in rows])
+    shorter_types = max(min(widths[1], 10), room - names)
+    if names + widths[1] > room and names + shorter_types <= room:  # shorter type names let every name fit
+        widths[1] = shorter_types
+    widths[0] = max(len(header[0]), min(names, room - widths[1]))  # longer names get a line of their own
+    left = sum(widths) + 2 * 4  # where an inline note starts (after two spaces)
+
+    def line(values) -> str:
+        return '  '.join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
+    lines = ['  '.join(v.ljust(w) for v, w in zip(header, widths)), '  '.join('-' * w for w in widths)]
+    if left + 2 + len(header[-1]) <= width:  # room for notes after the rows
+        lines = [lines[0] + '  ' + header[-1], lines[1] + '  ' + '-' * len(header[-1])]
     lines[0] = lines[0].rstrip()
-    lines.insert(1, '  '.join('-' * w for w in widths) + '  ' + '-' * len(header[-1]))
-    return '\n'.join(line.rstrip() for line in lines)
+    for row, shape in zip(rows, shapes):
+        first = [row['name'], shorten(row['type'], widths[1]), str(row['calls']), shape[0], role_text(row)]
+        if len(row['name']) > widths[0]:
+            lines.append(row['name'])
+            first[0] = ''
+        out = [line(first)] + [line(['', '', '', extra, '']) for extra in shape[1:]]
+        note = row['note']
+        if note and len(out) == 1 and left + 2 + len(note) <= width:
+            out[0] = out[0].ljust(left) + '  ' + note
+        elif note:
+            out += [NOTE_INDENT + part for part in wrap_text(note, width - len(NOTE_INDENT))]
+        lines += out
+    return '\n'.join(lines)
 
 
 # ----------------------------------------------------------------------------------- suggestions
@@ -390,16 +496,20 @@ def suggest_ofd(model: nn.Module, tracer: CallTracer) -> List[dict]:
     return suggestions
 
 
-def format_suggestions(suggestions: List[dict]) -> str:
+def format_suggestions(suggestions: List[dict], width: Optional[int] = DEFAULT_WIDTH) -> str:
+    """The suggested positions, one line each (not wrapped, to copy them whole), under a heading wrapped
+    to ``width`` (``None``: unwrapped)."""
     if not suggestions:
-        return ('No OFD suggestion: no mmdet/mmseg ResNet or MobileNetV2 backbone in this model; pick '
-                "pre-activations from the table (rows with role 'activation' or 'pre-act (norm)').")
+        return '\n'.join(wrap_text(
+            'No OFD suggestion: no mmdet/mmseg ResNet or MobileNetV2 backbone in this model; pick '
+            "pre-activations from the table (rows with role 'activation' or 'pre-act (norm)').", width))
     lines = []
     for sug in suggestions:
         what = ('stage outputs before their last ReLU' if sug['kind'] == 'ResNet' else
                 'pre-ReLU6 expansion of each output, read by the next layer')
-        lines.append(f"Suggested OFD positions for {sug['type']} '{sug['backbone']}' ({what}); "
-                     "teacher_transform=dict(type='mmkd.MarginReLU', bn=<bn>):")
+        heading = (f"Suggested OFD positions for {sug['type']} '{sug['backbone']}' ({what}); "
+                   "teacher_transform=dict(type='mmkd.MarginReLU', bn=<bn>):")
+        lines += wrap_text(heading, width, indent=NOTE_INDENT)
         for p in sug['points']:
             if p['position'] is None:
                 lines.append(f"  {p['stage']}: none ({p['note']})")
@@ -408,6 +518,65 @@ def format_suggestions(suggestions: List[dict]) -> str:
                     f"shape {format_shape(p['shape'])}")
             lines.append(text + (f"  # {p['note']}" if p.get('note') else ''))
     return '\n'.join(lines)
+
+
+def pair_points(student: List[dict], teacher: List[dict]) -> List[Tuple[dict, dict]]:
+    """Student and teacher OFD points stage by stage; with unequal counts the deepest ones are paired."""
+    student = [p for p in student if p['position'] is not None]
+    teacher = [p for p in teacher if p['position'] is not None]
+    count = min(len(student), len(teacher))
+    return list(zip(student[len(student) - count:], teacher[len(teacher) - count:]))
+
+
+def points_config(pairs: List[Tuple[dict, dict]], loss_weight: float, header: Sequence[str]) -> str:
+    """The text of a config file holding ``ofd_points``: one distillation point per pair, weighted
+    ``loss_weight / 2^(K-1-k)`` (the recipe's halving toward shallow stages)."""
+    lines = ['# ' + line for text in header for line in textwrap.wrap(text, 98, break_on_hyphens=False)]
+    lines.append('ofd_points = dict(')
+    for k, (s, t) in enumerate(pairs):
+        weight = loss_weight / 2 ** (len(pairs) - 1 - k)
+        resize = s['shape'] is not None and t['shape'] is not None and s['shape'][2:] != t['shape'][2:]
+        connector = "dict(type='mmkd.ConvBNConnector'" + (", resize='bilinear')" if resize else ')')
+        lines += [
+            f"    # {s['stage']} -> {t['stage']}: student {format_shape(s['shape'])}, teacher "
+            f"{format_shape(t['shape'])}" + ('; sizes differ: the connector resizes' if resize else ''),
+            f'    stage{k + 1}=dict(',
+            f"        student={recorder(**s['position'])},",
+            f"        teacher={recorder(**t['position'])},",
+            f'        connector={connector},',
+            f"        teacher_transform=dict(type='mmkd.MarginReLU', bn='{t['bn']}'),",
+            f"        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight={weight!r})),",
+        ]
+    lines[-1] = lines[-1][:-1] + ')'
+    return '\n'.join(lines) + '\n'
+
+
+def write_points(path: str, student: List[dict], teacher: List[dict], loss_weight: float,
+                 config: str, input_size: Tuple[int, int]) -> int:
+    """Write the paired OFD points of the first suggested backbone of each side to ``path``; return how
+    many points were written."""
+    for side, suggestions in (('student', student), ('teacher', teacher)):
+        if not any(p['position'] is not None for sug in suggestions[:1] for p in sug['points']):
+            raise ValueError(f'no OFD position to suggest for the {side}: --write-points knows mmdet/mmseg '
+                             'ResNet and MobileNetV2 backbones; write distill_points by hand from the table '
+                             f'(python tools/analysis/list_positions.py {config} --model {side})')
+    pairs = pair_points(student[0]['points'], teacher[0]['points'])
+    header = [
+        'Overhaul feature distillation points (Heo et al., ICCV 2019) suggested by '
+        f'tools/analysis/list_positions.py for {config}: student {student[0]["type"]} '
+        f"'{student[0]['backbone']}', teacher {teacher[0]['type']} '{teacher[0]['backbone']}', shapes of a "
+        f'(1, 3, {input_size[0]}, {input_size[1]}) input.',
+        'Use in a distillation config: _base_ = [..., this file], then',
+        "model = dict(teacher_bn='train', distill_points={{_base_.ofd_points}})",
+        'or paste the dict into model.distill_points. Loss weights: the deepest point '
+        f'{loss_weight!r} (--loss-weight), halved per stage toward the shallow ones (the paper: 1e-4 for '
+        'ImageNet-sized inputs, 1e-3 for CIFAR).',
+    ]
+    out_dir = osp.dirname(osp.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(points_config(pairs, loss_weight, header))
+    return len(pairs)
 
 
 # ----------------------------------------------------------------------------------------- model
@@ -495,8 +664,18 @@ def parse_args(argv=None):
                         help='for a distillation config: which model to list (default: student)')
     parser.add_argument('--filter', metavar='REGEX', help='only list modules whose name matches REGEX '
                         '(re.search)')
+    parser.add_argument('--width', type=int, default=DEFAULT_WIDTH,
+                        help=f'fit table rows to this many characters (default: {DEFAULT_WIDTH})')
+    parser.add_argument('--full-width', action='store_true',
+                        help='print each row on one line, however long')
     parser.add_argument('--json', metavar='OUT',
                         help='also write the rows (and the OFD suggestions) to this JSON file')
+    parser.add_argument('--write-points', metavar='OUT.py',
+                        help='for a distillation config: write the suggested OFD distill_points of the '
+                        'student/teacher pair to this config file (variable ofd_points)')
+    parser.add_argument('--loss-weight', type=float, default=1e-4,
+                        help='loss weight of the deepest point written by --write-points; each shallower '
+                        'one gets half the next (default: 1e-4)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, in xxx=yyy format')
     return parser, parser.parse_args(argv)
@@ -515,6 +694,10 @@ def main(argv=None) -> List[dict]:
         parser.error(f'--filter {args.filter!r} is not a valid regular expression: {err}')
     if args.input_size is not None and min(args.input_size) <= 0:
         parser.error(f'--input-size must be two positive integers, got {args.input_size}')
+    if args.width < 80:
+        parser.error(f'--width must be at least 80, got {args.width}; --full-width prints rows unwrapped')
+    if args.loss_weight <= 0:
+        parser.error(f'--loss-weight must be positive, got {args.loss_weight}')
     compat.apply()
     try:
         cfg = load_config(args.config)
@@ -522,6 +705,12 @@ def main(argv=None) -> List[dict]:
             cfg.merge_from_dict(args.cfg_options)
         init_default_scope(cfg.get('default_scope', 'mmkd') or 'mmkd')
         model_cfg, size, description = select_model(cfg, args.model)
+        if args.write_points:
+            if not is_distiller(cfg.model):
+                raise ValueError('--write-points pairs a student with its teacher: pass a distillation '
+                                 "config (model.type 'mmkd.FeatureDistiller').")
+            other = 'teacher' if args.model == 'student' else 'student'
+            other_cfg = select_model(cfg, other)[0]
     except (ValueError, FileNotFoundError) as err:
         parser.error(str(err))
     input_size = tuple(args.input_size) if args.input_size else (size or DEFAULT_INPUT_SIZE)
@@ -535,14 +724,32 @@ def main(argv=None) -> List[dict]:
         rows = [r for r in rows if pattern.search(r['name'])]
     suggestions = suggest_ofd(model, tracer)
 
-    print(f"{args.config}: {description}; one forward of (1, 3, {input_size[0]}, {input_size[1]}) in "
-          "mode='tensor', eval, random weights")
-    print("Roles: activation = pre-activation is its input; pre-act (norm) = norm output feeding an "
-          "activation; post-act = output made by an activation. (in-place): the input is overwritten, "
-          "record it with io='input' (ModuleRecorder clones it).")
-    print(format_table(rows) if rows else f'no module name matches --filter {args.filter!r}')
+    width = None if args.full_width else args.width
+    print('\n'.join(wrap_text(
+        f"{args.config}: {description}; one forward of (1, 3, {input_size[0]}, {input_size[1]}) in "
+        "mode='tensor', eval, random weights", width)))
+    print('\n'.join(wrap_text(
+        "Roles: activation = pre-activation is its input; pre-act (norm) = norm output feeding an "
+        "activation; post-act = output made by an activation; container = not called itself, its "
+        "submodules are. (in-place): the input is overwritten, record it with io='input' "
+        "(ModuleRecorder clones it).", width)))
+    print(format_table(rows, width) if rows else f'no module name matches --filter {args.filter!r}')
     print()
-    print(format_suggestions(suggestions))
+    print(format_suggestions(suggestions, width))
+    if args.write_points:
+        other_model = MODELS.build(clear_pretrained(other_cfg))
+        try:
+            other_suggestions = suggest_ofd(other_model, trace_model(other_model, input_size))
+        except RuntimeError as err:
+            parser.error(str(err))
+        sides = dict(student=suggestions, teacher=other_suggestions) if args.model == 'student' else \
+            dict(student=other_suggestions, teacher=suggestions)
+        try:
+            count = write_points(args.write_points, sides['student'], sides['teacher'], args.loss_weight,
+                                 args.config, input_size)
+        except ValueError as err:
+            parser.error(str(err))
+        print(f'{count} OFD point(s) written to {args.write_points} (variable ofd_points)')
     if args.json:
         out_dir = osp.dirname(osp.abspath(args.json))
         os.makedirs(out_dir, exist_ok=True)

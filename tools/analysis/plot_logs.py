@@ -5,7 +5,9 @@ Each run is a work dir (its newest ``<timestamp>/vis_data/scalars.json`` is read
 training lines carry ``iter`` (``loss``, ``loss_cls``, ``loss_distill_<point>``, ``distill_kl``, ...),
 validation lines carry the metrics (``accuracy/top1``, ``mIoU``, ``pascal_voc/mAP``) and a ``step`` that is
 the epoch (0 for iteration-based runs), so a validation value is placed at the iteration of the training
-line logged just before it (within one logging interval of where it was measured).
+line logged just before it (within one logging interval of where it was measured). A distiller's teacher,
+evaluated before training by ``mmkd.TeacherEvalHook``, is logged as ``teacher/<metric>``: it is drawn as a
+dashed horizontal line, in the run's colour, in the subplot of ``<metric>`` (``--no-teacher`` leaves it out).
 
 Examples::
 
@@ -29,6 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 DIAGNOSTIC_KEYS = ('distill_kl', 'student_ce')
 POSITION_KEYS = ('iter', 'step')
 NOT_METRICS = ('data_time', 'time', 'epoch', 'lr', 'memory')
+TEACHER_PREFIX = 'teacher/'
 
 # key -> (xs, ys) of one run
 Series = Dict[str, Tuple[List[float], List[float]]]
@@ -91,9 +94,10 @@ def load_scalars(path: str) -> Tuple[Series, List[str]]:
     return series, metrics
 
 
-def default_keys(runs: Sequence[Tuple[Series, List[str]]]) -> List[str]:
+def default_keys(runs: Sequence[Tuple[Series, List[str]]], teacher: bool = True) -> List[str]:
     """Every loss key (``loss`` first, then task losses, then ``loss_distill_*``), the diagnostics and the
-    validation metrics of any of the runs, in that order."""
+    validation metrics of any of the runs, in that order; a teacher's ``teacher/<metric>`` gives
+    ``<metric>`` (its reference line goes there) unless ``teacher`` is False."""
     seen: List[str] = []
     for series, _ in runs:
         seen += [k for k in series if k not in seen]
@@ -102,15 +106,29 @@ def default_keys(runs: Sequence[Tuple[Series, List[str]]]) -> List[str]:
     diagnostics = [k for k in DIAGNOSTIC_KEYS if k in seen]
     metric_keys: List[str] = []
     for _, metrics in runs:
-        metric_keys += [k for k in metrics if k not in metric_keys and k not in losses]
+        for key in metrics:
+            if key.startswith(TEACHER_PREFIX):
+                if not teacher:
+                    continue
+                key = key[len(TEACHER_PREFIX):]
+            if key not in metric_keys and key not in losses:
+                metric_keys.append(key)
     return losses + diagnostics + metric_keys
+
+
+def teacher_value(series: Series, key: str) -> Optional[float]:
+    """The run's last ``teacher/<key>`` value (the teacher evaluated before training), or None."""
+    if key.startswith(TEACHER_PREFIX) or TEACHER_PREFIX + key not in series:
+        return None
+    return series[TEACHER_PREFIX + key][1][-1]
 
 
 def plot_logs(logs: Sequence[str],
               keys: Optional[Sequence[str]] = None,
               legend: Optional[Sequence[str]] = None,
               title: Optional[str] = None,
-              ncols: int = 3):
+              ncols: int = 3,
+              teacher: bool = True):
     """Build the figure: one subplot per key, one curve per run that logged it, x = iteration.
 
     Args:
@@ -119,10 +137,13 @@ def plot_logs(logs: Sequence[str],
         legend (Sequence[str], optional): One name per run; default the run paths.
         title (str, optional): Figure title.
         ncols (int): Subplots per row. Defaults to 3.
+        teacher (bool): Draw each run's ``teacher/<key>`` as a dashed horizontal line in the subplot of
+            ``<key>``. Defaults to True.
 
     Returns:
         matplotlib.figure.Figure: The figure; ``fig.axes[i]`` holds the curves of ``keys[i]`` (a run that
-        did not log a key has no curve there; each run keeps its colour in every subplot).
+        did not log a key has no curve there; each run keeps its colour in every subplot) and the teacher
+        reference lines, labelled ``<run> teacher``.
     """
     if not logs:
         raise ValueError('give at least one work dir or scalars.json')
@@ -130,10 +151,12 @@ def plot_logs(logs: Sequence[str],
         raise ValueError(f'--legend has {len(legend)} names for {len(logs)} runs: give one name per run')
     runs = [load_scalars(p) for p in logs]
     names = list(legend) if legend is not None else list(logs)
-    available = default_keys(runs)
+    available = default_keys(runs, teacher)
     every_key = list(available)
     for series, _ in runs:
         every_key += [k for k in series if k not in every_key]
+        every_key += [k[len(TEACHER_PREFIX):] for k in series
+                      if k.startswith(TEACHER_PREFIX) and k[len(TEACHER_PREFIX):] not in every_key]
     if keys is None:
         keys = available
         if not keys:
@@ -151,11 +174,14 @@ def plot_logs(logs: Sequence[str],
     for i, key in enumerate(keys):
         ax = axes[i // ncols][i % ncols]
         for run, ((series, metrics), name) in enumerate(zip(runs, names)):
-            if key not in series:
-                continue
-            xs, ys = series[key]
-            ax.plot(xs, ys, label=name, color=f'C{run % 10}', marker='o' if key in metrics else None,
-                    markersize=3)
+            if key in series:
+                xs, ys = series[key]
+                ax.plot(xs, ys, label=name, color=f'C{run % 10}', marker='o' if key in metrics else None,
+                        markersize=3)
+            reference = teacher_value(series, key) if teacher else None
+            if reference is not None:
+                ax.axhline(reference, color=f'C{run % 10}', linestyle='--', linewidth=1,
+                           label=f'{name} teacher')
         ax.set_title(key)
         ax.set_xlabel('iter')
         ax.grid(alpha=0.3)
@@ -176,6 +202,8 @@ def parse_args(argv=None):
     parser.add_argument('--legend', nargs='+', help='one name per run (default: the paths)')
     parser.add_argument('--title', help='figure title')
     parser.add_argument('--ncols', type=int, default=3, help='subplots per row')
+    parser.add_argument('--no-teacher', action='store_true',
+                        help='leave out the teacher reference lines (teacher/<metric>)')
     parser.add_argument('--out', default='log_curves.png', help='output PNG')
     parser.add_argument('--dpi', type=int, default=100)
     return parser.parse_args(argv)
@@ -184,7 +212,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        fig = plot_logs(args.logs, keys=args.keys, legend=args.legend, title=args.title, ncols=args.ncols)
+        fig = plot_logs(args.logs, keys=args.keys, legend=args.legend, title=args.title, ncols=args.ncols,
+                        teacher=not args.no_teacher)
     except (ValueError, FileNotFoundError) as err:
         raise SystemExit(f'error: {err}')
     if osp.dirname(args.out):

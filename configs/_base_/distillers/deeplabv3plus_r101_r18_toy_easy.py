@@ -17,7 +17,10 @@ model = dict(
     input_size={{_base_.crop_size}},
     distill_points=dict())
 
+# TeacherEvalHook evaluates the teacher on the val set before training (logged as teacher/<metric>);
+# --cfg-options teacher_eval=False skips it, e.g. for short smoke runs
+teacher_eval = True
 custom_hooks = [
-    dict(type='mmkd.TeacherEvalHook', enabled=True),
+    dict(type='mmkd.TeacherEvalHook'),
     dict(type='mmkd.StudentCheckpointHook'),
 ]

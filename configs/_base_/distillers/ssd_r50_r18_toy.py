@@ -16,9 +16,12 @@ model = dict(
     input_size=(300, 300),
     distill_points=dict())
 
+# TeacherEvalHook evaluates the teacher on the val set before training (logged as teacher/<metric>);
+# --cfg-options teacher_eval=False skips it, e.g. for short smoke runs
+teacher_eval = True
 custom_hooks = [
     dict(type='NumClassCheckHook'),
     dict(type='CheckInvalidLossHook', interval=10, priority='VERY_LOW'),
-    dict(type='mmkd.TeacherEvalHook', enabled=True),
+    dict(type='mmkd.TeacherEvalHook'),
     dict(type='mmkd.StudentCheckpointHook'),
 ]
