@@ -22,5 +22,10 @@ model = dict(
             type='Pretrained',
             checkpoint='data/toy_easy/pretrained/resnet18_v1c.pth',
             prefix='backbone.')),
-    decode_head=dict(num_classes=7, norm_cfg=norm_cfg, dilations=(1, 6, 12, 18)),
-    auxiliary_head=dict(num_classes=7, norm_cfg=norm_cfg))
+    decode_head=dict(
+        num_classes=7,
+        norm_cfg=norm_cfg,
+        dilations=(1, 6, 12, 18),
+        loss_decode=dict(class_weight={{_base_.class_weight}})),
+    auxiliary_head=dict(
+        num_classes=7, norm_cfg=norm_cfg, loss_decode=dict(class_weight={{_base_.class_weight}})))
