@@ -45,6 +45,17 @@ def run_tool(cwd, script, *args, launcher=None, timeout=900):
     return out
 
 
+def run_fresh(script, *args, cwd):
+    """Python ``script`` with ``args`` in a fresh interpreter that finds this checkout's mmkd as an installed
+    package (and nothing else of the tests); its stdout, fail with its output."""
+    env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
+    proc = subprocess.run([sys.executable, '-c', script, *map(str, args)], cwd=str(cwd), env=env,
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        pytest.fail(f'fresh interpreter exited {proc.returncode}:\n{(proc.stdout + proc.stderr)[-6000:]}')
+    return proc.stdout
+
+
 def total(losses):
     """The sum of a loss dict's entries whose key starts with ``loss``."""
     return sum(v for k, v in losses.items() if k.startswith('loss'))

@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 
-from conftest import run_tool
+from conftest import run_fresh, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +73,20 @@ def test_student_twin_reloads_with_init_model_and_predicts_like_the_distiller(
     assert result.seg_logits.data.shape[0] == 7  # toy classes incl. background
     torch.testing.assert_close(result.seg_logits.data, reference.seg_logits.data)
     assert torch.equal(result.pred_sem_seg.data, reference.pred_sem_seg.data)
+
+
+FRESH_MMSEG = """
+import sys
+from mmseg.apis import inference_model, init_model
+model = init_model(sys.argv[1], sys.argv[2], device='cpu')
+result = inference_model(model, sys.argv[3])
+print('classes', result.seg_logits.data.shape[0], 'labels', result.pred_sem_seg.data.shape)
+"""
+
+
+def test_student_twin_runs_with_plain_mmseg_in_a_fresh_process(toy_workspace, distilled):
+    wd = toy_workspace / 'work_dirs/seg_ofd'
+    image = sorted((toy_workspace / 'data/toy/VOCdevkit/VOC2012/JPEGImages').glob('*.jpg'))[0]
+    printed = run_fresh(FRESH_MMSEG, wd / 'student_config.py', wd / 'iter_2_student.pth', image,
+                        cwd=toy_workspace)
+    assert 'classes 7 labels torch.Size([1, ' in printed, printed

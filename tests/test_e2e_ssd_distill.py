@@ -4,8 +4,9 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 
-from conftest import run_tool
+from conftest import run_fresh, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +73,6 @@ def test_test_tool_and_export_reload_with_init_detector(toy_workspace, distilled
                    '--out-config', str(wd / 'exported_config.py'))
 
     from mmdet.apis import inference_detector, init_detector
-    from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
     from mmkd import compat
@@ -99,6 +99,47 @@ def test_test_tool_and_export_reload_with_init_detector(toy_workspace, distilled
     for result in results:
         torch.testing.assert_close(result.pred_instances.bboxes, reference.pred_instances.bboxes)
         torch.testing.assert_close(result.pred_instances.scores, reference.pred_instances.scores)
+
+
+def test_test_tool_runs_the_documented_command_without_the_teacher_file(toy_workspace, distilled, teacher):
+    """The config's teacher (work_dirs/ssd300_r50_toy/iter_200.pth) does not exist in the workspace."""
+    wd = toy_workspace / 'work_dirs/ofd'
+    assert not (toy_workspace / 'work_dirs/ssd300_r50_toy/iter_200.pth').exists()
+    metrics = []
+    for options in ([f'model.teacher.checkpoint={teacher}'], []):
+        out = wd / f'metrics_teacher{len(options)}.json'
+        log = run_tool(toy_workspace, 'tools/test.py', 'configs/overhaul_ssd_r50_r18_toy.py', str(wd / 'iter_2.pth'),
+                       '--out', str(out), '--cfg-options', 'test_dataloader.dataset.indices=4', *options)
+        metrics.append(json.loads(out.read_text()))
+    assert 'teacher weights not read (work_dirs/ssd300_r50_toy/iter_200.pth)' in log
+    assert metrics[0] == metrics[1]
+
+
+FRESH_MMDET = """
+import sys
+from mmdet.apis import inference_detector, init_detector
+detector = init_detector(sys.argv[1], sys.argv[2], device='cpu')
+result = inference_detector(detector, sys.argv[3])
+print('detections', len(result.pred_instances))
+"""
+
+
+def test_exports_run_with_plain_mmdet_in_a_fresh_process(toy_workspace, distilled):
+    """student_config.py (the hook's) and an export into folders that do not exist yet load with
+    init_detector and predict with inference_detector in a fresh process that imports only mmdet.apis
+    (the configs import mmkd.models themselves)."""
+    wd = toy_workspace / 'work_dirs/ofd'
+    out = wd / 'new/export'
+    run_tool(toy_workspace, 'tools/model_converters/distill_to_student.py', str(wd / 'iter_2.pth'),
+             str(out / 'student.pth'), '--config', 'configs/overhaul_ssd_r50_r18_toy.py', '--out-config',
+             str(wd / 'new/configs/student.py'))
+    image = next((toy_workspace / 'data/toy/VOCdevkit/VOC2007/JPEGImages').glob('*.jpg'))
+    for cfg_path, ckpt in ((wd / 'new/configs/student.py', out / 'student.pth'),
+                           (wd / 'student_config.py', wd / 'iter_2_student.pth')):
+        saved = Config.fromfile(cfg_path, import_custom_modules=False).custom_imports
+        assert saved == dict(imports=['mmkd.models'], allow_failed_imports=False)
+        printed = run_fresh(FRESH_MMDET, cfg_path, ckpt, image, cwd=toy_workspace)
+        assert int(printed.split('detections')[-1]) > 0, printed
 
 
 def test_distillation_under_ddp_without_find_unused_parameters(toy_workspace, teacher):

@@ -208,6 +208,51 @@ def test_test_tool_evaluates_the_distillers_student_from_either_file(monkeypatch
         assert torch.equal(value, twin[key]), key
 
 
+def test_test_tool_needs_no_teacher_file(tmp_path, monkeypatch, run_dir):
+    """The teacher's file deleted: tools/test.py still evaluates the distiller checkpoint (and the student
+    twin) with the distillation config, with the same metrics as with the teacher there."""
+    work = run_dir.work
+    with_teacher = tmp_path / 'with_teacher.json'
+    run('test', monkeypatch, run_dir.config, str(work / 'iter_2.pth'), '--work-dir', str(tmp_path / 'a'),
+        '--out', str(with_teacher))
+    deleted = tmp_path / 'teacher_deleted.pth'
+    shutil.copy(run_dir.root / 'teacher_a.pth', deleted)
+    deleted.unlink()
+    for ckpt in ('iter_2.pth', 'iter_2_student.pth'):
+        out = tmp_path / f'{ckpt}.json'
+        run('test', monkeypatch, run_dir.config, str(work / ckpt), '--work-dir', str(tmp_path / ckpt), '--out',
+            str(out), options=[f'model.teacher.checkpoint={deleted}'])
+        assert json.loads(out.read_text()) == json.loads(with_teacher.read_text())
+        log = last_log(tmp_path / ckpt)
+        assert f'teacher weights not read ({deleted}): only the student is evaluated' in log
+        assert 'the checkpoint was trained with teacher' not in log
+
+
+def test_without_teacher_weights_the_checkpoint_keeps_its_margins(tmp_path, run_dir):
+    """Built without its teacher's weights, a distiller takes its margins from the checkpoint: nothing is
+    re-derived from the random teacher, and the checkpoint's teacher is not checked against it."""
+    from mmkd.engine.hooks import CheckpointGuardHook
+    from mmkd.models.algorithms.feature_distiller import without_teacher_weights
+    from mmkd.utils.strict_loading import load_test_checkpoint
+    cfg = Config.fromfile(run_dir.config)
+    cfg.model.teacher.checkpoint = str(tmp_path / 'missing.pth')
+    with without_teacher_weights():
+        distiller = MODELS.build(cfg.model)
+    assert distiller.teacher_identity is None
+    checkpoint = torch.load(run_dir.work / 'iter_2.pth', map_location='cpu')
+    margins = stage_margins(checkpoint['state_dict'])
+    assert len(margins) == 2
+    assert not all(torch.equal(distiller.state_dict()[k], v) for k, v in margins.items())
+    warnings = []
+    runner = SimpleNamespace(model=distiller, logger=SimpleNamespace(warning=warnings.append, info=print))
+    runner.call_hook = lambda name, **kwargs: getattr(CheckpointGuardHook(), name)(runner, **kwargs)
+    load_test_checkpoint(runner, str(run_dir.work / 'iter_2.pth'))
+    assert not warnings
+    for key, value in margins.items():
+        assert torch.equal(distiller.state_dict()[key], value), key
+    assert MODELS.build(Config.fromfile(run_dir.config).model).teacher_identity is not None
+
+
 # ------------------------------------------------------------------------------ resume with a changed teacher
 def stage_margins(state):
     return {k: v for k, v in state.items() if k.endswith('teacher_transform.margin')}

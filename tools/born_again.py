@@ -28,6 +28,8 @@ import sys
 
 from mmengine.config import Config, DictAction
 
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+
 TOOLS = osp.dirname(osp.abspath(__file__))
 BAN_KEYS = ('student_config', 'ban_point', 'ban_task_loss_weight', 'ban_distiller')
 GEN_INFO = 'generation.json'

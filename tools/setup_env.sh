@@ -42,13 +42,16 @@ if [ ! -f "$venv/.mmkd-ready" ]; then
     || { log "the environment does not import mmcv.ops/mmdet/mmseg"; exit 1; }
   touch "$venv/.mmkd-ready"
 fi
-# The package itself: an editable install of this clone, redone only when the venv points at another
-# clone or setup.py changed. Reinstalling uninstalls first, so an unconditional reinstall breaks `import
-# mmkd` for any job of the same venv that starts meanwhile (seen with two seed_table drivers at once).
+# The package itself: an editable install of this clone, for `import mmkd` outside the tools. The tools
+# put their own checkout first on sys.path, so clones sharing this venv each run their own code whichever
+# clone the install points at. It is redone only when the venv points at another clone or setup.py
+# changed: reinstalling uninstalls first, so an unconditional reinstall breaks a plain `import mmkd` for
+# any job of the same venv that starts meanwhile. The check runs in / so that the current directory does
+# not hide where the install points.
 stamp="$venv/.mmkd-editable-$( { echo "$root"; cat "$root/setup.py"; } | sha256sum | cut -c1-12)"
-if [ ! -f "$stamp" ] || ! "$venv/bin/python" -c \
+if [ ! -f "$stamp" ] || ! (cd / && "$venv/bin/python" -c \
     'import os, sys, mmkd; sys.exit(os.path.dirname(os.path.abspath(mmkd.__file__)) != sys.argv[1])' \
-    "$root/mmkd" 2>/dev/null; then
+    "$root/mmkd" 2>/dev/null); then
   "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$root" >&2
   rm -f "$venv"/.mmkd-editable-*
   touch "$stamp"

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 TOOLS = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, TOOLS)
 from born_again import command_line, last_checkpoint, run, shown, table  # noqa: E402

@@ -2,14 +2,17 @@
 
 The checkpoint is loaded strictly: one that does not fit the config stops the tool with the config or file
 that fits; a student-only checkpoint given with a distillation config is evaluated as the distiller's
-student."""
+student. A distiller's teacher checkpoint is not read: only the student is evaluated."""
 import argparse
 import os.path as osp
+import sys
 
 from mmengine.runner import Runner
 
-from mmkd.utils import setup_runtime
-from mmkd.utils.strict_loading import CheckpointMismatchError, load_test_checkpoint
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.models.algorithms.feature_distiller import without_teacher_weights  # noqa: E402
+from mmkd.utils import setup_runtime  # noqa: E402
+from mmkd.utils.strict_loading import CheckpointMismatchError, load_test_checkpoint  # noqa: E402
 
 
 def parse_args():
@@ -31,7 +34,8 @@ def main():
     cfg.load_from = None
     cfg.resume = False
     setup_runtime.prepare(cfg)
-    runner = Runner.from_cfg(cfg)
+    with without_teacher_weights():
+        runner = Runner.from_cfg(cfg)
     try:
         load_test_checkpoint(runner, args.checkpoint, args.config)
     except CheckpointMismatchError as err:

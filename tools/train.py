@@ -1,9 +1,12 @@
 """Train a model (a plain mmdet/mmseg/mmkd model or a distiller) from a config with MMEngine's Runner."""
 import argparse
+import os.path as osp
+import sys
 
 from mmengine.runner import Runner
 
-from mmkd.utils import setup_runtime, train_guard
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.utils import setup_runtime, train_guard  # noqa: E402
 
 
 def parse_args():

@@ -13,3 +13,23 @@ def load_config(path: str) -> Config:
         raise FileNotFoundError(f'config {path!r} does not exist (relative paths are read from the '
                                 'current directory; package configs are written "mmdet::dir/file.py").')
     return Config.fromfile(path)
+
+
+STANDALONE_IMPORT = 'mmkd.models'
+
+
+def standalone_config(cfg: Config) -> Config:
+    """Make an exported config load in a fresh process: add ``mmkd.models`` to its ``custom_imports``.
+
+    ``Config.fromfile`` (and so ``mmdet.apis.init_detector`` and ``mmseg.apis.init_model``) imports it,
+    which registers mmkd's modules and applies :func:`mmkd.compat.apply` (without it mmdet 3.3.0's
+    ``SSDHead`` cannot predict). ``cfg`` is changed in place and returned.
+    """
+    custom = dict(cfg.get('custom_imports') or {})
+    imports = custom.get('imports') or []
+    imports = [imports] if isinstance(imports, str) else list(imports)
+    if STANDALONE_IMPORT not in imports:
+        imports.append(STANDALONE_IMPORT)
+    custom.update(imports=imports, allow_failed_imports=custom.get('allow_failed_imports', False))
+    cfg.custom_imports = custom
+    return cfg

@@ -26,6 +26,7 @@ import ctypes
 import gc
 import json
 import os
+import os.path as osp
 import platform
 import statistics
 import sys
@@ -43,8 +44,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmengine.runner.utils import set_random_seed
 
-from mmkd import compat
-from mmkd.registry import MODELS
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd import compat  # noqa: E402
+from mmkd.registry import MODELS  # noqa: E402
 
 MiB = 1024 ** 2
 PHASES = ('student', 'teacher', 'distill')

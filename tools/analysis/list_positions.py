@@ -82,6 +82,8 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import init_default_scope
 from torch.nn.modules.batchnorm import _NormBase
 
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.CELU, nn.SELU, nn.GELU,
                nn.SiLU, nn.Mish, nn.Hardswish, nn.Softplus)
 # activations of other libraries, matched by class name (mmcv's HSwish and Swish are not torch classes)

@@ -23,7 +23,8 @@ import subprocess
 import sys
 from typing import Optional
 
-from mmkd.utils.run_cache import cached_run, schedule_options
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.utils.run_cache import cached_run, schedule_options  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

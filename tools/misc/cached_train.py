@@ -10,10 +10,12 @@ reused by every table. Examples:
 """
 import argparse
 import json
+import os.path as osp
 import sys
 
-from mmkd.utils.config import load_config
-from mmkd.utils.run_cache import cached_run, link
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.utils.config import load_config  # noqa: E402
+from mmkd.utils.run_cache import cached_run, link  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -8,10 +8,12 @@ Examples:
 The same seed gives byte-identical files. See docs/toy_data.md for the layout and the classes.
 """
 import argparse
+import os.path as osp
 import sys
 import time
 
-from mmkd.datasets.toy_generator import (PROFILES, format_summary, generate_toy_data,
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.datasets.toy_generator import (PROFILES, format_summary, generate_toy_data,  # noqa: E402
                                          summarize_toy_data)
 
 # Split sizes per profile. The easy set is larger: its images are small and its models are meant to

@@ -6,16 +6,21 @@ plain checkpoint (and, optionally, its config).
     python tools/model_converters/distill_to_student.py work_dirs/dml/iter_200.pth b.pth --peer b \
         --config configs/dml/dml_cls_r18_r18_toy.py --out-config b_config.py
 
-The result loads with ``mmdet.apis.init_detector(student_config, student.pth)`` (or mmseg's
-``init_model``, or ``tools/test.py``) with no missing or unexpected keys.
+Missing output folders are created. The result loads with ``mmdet.apis.init_detector(student_config,
+student.pth)`` (or mmseg's ``init_model``, or ``tools/test.py``) with no missing or unexpected keys, in a
+fresh Python process too: the config imports ``mmkd.models`` (``custom_imports``).
 """
 import argparse
+import os
+import os.path as osp
+import sys
 
-from mmkd import compat
-from mmkd.engine.hooks.student_checkpoint_hook import student_config
-from mmkd.models.algorithms.mutual_learning import export_peer, peer_config, peer_names
-from mmkd.utils.checkpoint import export_student, load_checkpoint_file
-from mmkd.utils.config import load_config
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd import compat  # noqa: E402
+from mmkd.engine.hooks.student_checkpoint_hook import student_config  # noqa: E402
+from mmkd.models.algorithms.mutual_learning import export_peer, peer_config, peer_names  # noqa: E402
+from mmkd.utils.checkpoint import export_student, load_checkpoint_file  # noqa: E402
+from mmkd.utils.config import load_config  # noqa: E402
 
 
 def main():
@@ -31,6 +36,9 @@ def main():
     if bool(args.config) != bool(args.out_config):
         parser.error('--config and --out-config go together')
     compat.apply()
+    for path in (args.out, args.out_config):
+        if path:
+            os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     if args.peer:
         out = export_peer(args.checkpoint, args.peer, args.out)
         print(f'peer {args.peer} checkpoint: {out}')

@@ -9,15 +9,18 @@ classifiers, an mmseg ``EncoderDecoder`` for ``mmkd.ONEEncoderDecoder``.
 net (index 0). The result loads strictly into the model of ``--out-config`` and gives that branch's logits.
 """
 import argparse
+import os
 import os.path as osp
+import sys
 
 import torch
 from mmengine.registry import init_default_scope
 
-from mmkd import compat
-from mmkd.registry import MODELS
-from mmkd.utils.checkpoint import load_weights
-from mmkd.utils.config import load_config
+sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd import compat  # noqa: E402
+from mmkd.registry import MODELS  # noqa: E402
+from mmkd.utils.checkpoint import load_weights  # noqa: E402
+from mmkd.utils.config import load_config, standalone_config  # noqa: E402
 
 
 def export_single(config: str, checkpoint: str, out: str, branch: int = 0,
@@ -39,7 +42,7 @@ def export_single(config: str, checkpoint: str, out: str, branch: int = 0,
         single.model = model.export_model_config(cfg.model)
         for key in ('load_from', 'resume'):
             single.pop(key, None)
-        single.dump(out_config)
+        standalone_config(single).dump(out_config)
     return out
 
 
@@ -54,6 +57,9 @@ def main():
     args = parser.parse_args()
     compat.apply()
     out = args.out or f'{osp.splitext(args.checkpoint)[0]}_branch{args.branch}.pth'
+    for path in (out, args.out_config):
+        if path:
+            os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     export_single(args.config, args.checkpoint, out, args.branch, args.out_config)
     print(f'single-network checkpoint: {out}')
     if args.out_config:

@@ -10,13 +10,15 @@ from mmengine.hooks import CheckpointHook, Hook
 
 from mmkd.registry import HOOKS
 from mmkd.utils.checkpoint import export_student
+from mmkd.utils.config import standalone_config
 
 STUDENT_SUFFIX = '_student.pth'
 STUDENT_CONFIG = 'student_config.py'
 
 
 def student_config(cfg: Config) -> Config:
-    """The distillation config with the distiller replaced by its student: a plain task config."""
+    """The distillation config with the distiller replaced by its student: a plain task config that loads
+    in a fresh process (:func:`~mmkd.utils.config.standalone_config`)."""
     cfg = cfg.copy()
     if 'student' not in cfg.get('model', {}):
         raise ValueError('the config model has no `student`; it is not a distillation config')
@@ -25,7 +27,7 @@ def student_config(cfg: Config) -> Config:
                         if not str(h.get('type', '')).startswith('mmkd.')]
     for key in ('model_wrapper_cfg', 'load_from', 'resume'):
         cfg.pop(key, None)
-    return cfg
+    return standalone_config(cfg)
 
 
 @HOOKS.register_module()

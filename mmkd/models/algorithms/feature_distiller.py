@@ -31,6 +31,23 @@ TEACHER_DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.f
 POINT_KEYS = ('student', 'teacher', 'connector', 'teacher_transform', 'loss')
 DIAGNOSTICS = '_diagnostics'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
+_teacher_weights = dict(load=True)
+
+
+@contextmanager
+def without_teacher_weights():
+    """Distillers built in this block read no teacher checkpoint (their teachers keep random weights).
+
+    For evaluation (``tools/test.py``): a distiller checkpoint holds everything its student and the
+    distillation points need, and only the student is evaluated, so the teacher file need not exist.
+    Such distillers record no teacher, so loading a checkpoint re-derives nothing from the random teacher.
+    """
+    previous = _teacher_weights['load']
+    _teacher_weights['load'] = False
+    try:
+        yield
+    finally:
+        _teacher_weights['load'] = previous
 
 
 def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
@@ -143,8 +160,13 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                              f'or URL or None>, cfg_options=<optional>); got keys {sorted(teacher)}')
         teacher_model = MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options')))
         self.teacher_checkpoint = teacher['checkpoint']
-        self._load_teacher(teacher_model, self.teacher_checkpoint)
-        self.teacher_identity = teacher_identity(self.teacher_checkpoint)  # recorded in the run's checkpoints
+        self.teacher_identity = None  # recorded in the run's checkpoints
+        if _teacher_weights['load']:
+            self._load_teacher(teacher_model, self.teacher_checkpoint)
+            self.teacher_identity = teacher_identity(self.teacher_checkpoint)
+        elif self.teacher_checkpoint is not None:
+            print_log(f'teacher weights not read ({self.teacher_checkpoint}): only the student is evaluated',
+                      logger='current')
         teacher_model.requires_grad_(False)
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
         object.__setattr__(self, '_teacher', teacher_model)

@@ -14,6 +14,7 @@ from mmengine.structures import BaseDataElement
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
+from mmkd.utils.config import standalone_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
 from ..recorders import RecorderManager
@@ -275,4 +276,4 @@ def peer_config(cfg: Config, name: str) -> Config:
                         if not str(h.get('type', '')).startswith('mmkd.')]
     for key in ('model_wrapper_cfg', 'load_from', 'resume'):
         cfg.pop(key, None)
-    return cfg
+    return standalone_config(cfg)
