@@ -1,4 +1,4 @@
-# Diagnostic twin of overhaul_deeplabv3plus_r101_r18_toy.py (issue 4): the same OFD recipe with a teacher
+# Diagnostic twin of overhaul_deeplabv3plus_r101_r18_toy.py: the same OFD recipe with a teacher
 # of the student's own architecture, a DeepLabV3+ ResNet-18 trained longer on the toy data, so that the
 # teacher can be clearly ahead of its students within a CPU budget (a toy ResNet-101 iteration costs 4x
 # a ResNet-18 one). Train the teacher first, e.g.

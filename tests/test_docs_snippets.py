@@ -14,6 +14,11 @@ one namespace per markdown file. An HTML comment on the line before a block says
 * ``<!-- snippet: skip (REASON) -->``: not run; the reason is required.
 
 Bash blocks are not executed.
+
+Two checks keep the docs fit for users: no text file under ``docs/``, ``configs/``, ``mmkd/``, ``tools/``
+or ``README.md`` refers to internal issue or session numbers (say what was measured and how, not when or
+for which task), and every relative link of the markdown pages, and every ``docs/NAME.md`` named in those
+files, points at a file that exists.
 """
 import ast
 import glob
@@ -206,3 +211,79 @@ def test_config_marker_loads_and_builds(in_workspace):
     run(bad._replace(marker='config configs/cls/cls_r18_toy.py'), {}, in_workspace)  # read, not built
     with pytest.raises(ValueError, match='unknown snippet marker'):
         run(good._replace(marker='run me'), {}, in_workspace)
+
+
+# internal bookkeeping that user-facing text must not carry: "issue 4", "issue-4", "(issue", "issue 4's",
+# "session 7", "sessions 6 and 7", "this session's"
+HISTORY = re.compile(r"\bissues?[- ]?#?[0-9]|\(issues?\b|\bissue's|\bsessions?[- ]?#?[0-9]|\bsession's", re.I)
+USER_TEXT = ['docs', 'configs', 'mmkd', 'tools', 'README.md']
+LINK = re.compile(r'\[[^\]]*\]\(([^()\s]+)\)')
+DOC_NAME = re.compile(r'(?<![\w/.-])docs/[\w.-]+\.md\b')
+
+
+def user_text_files() -> List[str]:
+    """The text files (UTF-8, no NUL byte) under USER_TEXT, without caches and hidden folders."""
+    found = []
+    for entry in USER_TEXT:
+        top = osp.join(REPO, entry)
+        if osp.isfile(top):
+            candidates = [top]
+        else:
+            candidates = []
+            for folder, dirs, files in os.walk(top):
+                dirs[:] = sorted(d for d in dirs if d != '__pycache__' and not d.startswith('.'))
+                candidates += [osp.join(folder, f) for f in sorted(files)]
+        for path in candidates:
+            with open(path, 'rb') as f:
+                data = f.read()
+            try:
+                data.decode('utf-8')
+            except UnicodeDecodeError:
+                continue
+            if b'\0' not in data:
+                found.append(path)
+    return found
+
+
+def test_history_pattern():
+    for text in ('as in issue 4', 'issue-4 table', 'a target (issue 7)', "issue 7's target", 'Session 5 probes',
+                 'sessions 6 and 7', "this session's machine"):
+        assert HISTORY.search(text), text
+    for text in ('tissue 3', 'an issue with the loss', 'the session ends', 'Issues are welcome'):
+        assert not HISTORY.search(text), text
+
+
+def test_no_internal_issue_or_session_references():
+    files = user_text_files()
+    assert osp.join(REPO, 'docs', 'results.md') in files and osp.join(REPO, 'tools', 'train.py') in files
+    hits = []
+    for path in files:
+        for number, line in enumerate(open(path, encoding='utf-8').read().splitlines(), 1):
+            if HISTORY.search(line):
+                hits.append(f'{osp.relpath(path, REPO)}:{number}: {line.strip()}')
+    assert not hits, ('user-facing text refers to internal issues or sessions; state the fact, the data and '
+                      'the command instead:\n' + '\n'.join(hits))
+
+
+def test_links_and_doc_names_resolve():
+    missing = []
+    for path in MARKDOWN:
+        text = open(path, encoding='utf-8').read()
+        for target in LINK.findall(text):
+            if re.match(r'[a-z][a-z0-9+.-]*:', target, re.I) or target.startswith('#'):
+                continue  # a URL (http:, mailto:) or an anchor of the same page
+            resolved = osp.normpath(osp.join(osp.dirname(path), target.split('#')[0]))
+            if not osp.exists(resolved):
+                missing.append(f'{osp.relpath(path, REPO)}: link ({target})')
+    for path in user_text_files():
+        for name in sorted(set(DOC_NAME.findall(open(path, encoding='utf-8').read()))):
+            if not osp.isfile(osp.join(REPO, name)):
+                missing.append(f'{osp.relpath(path, REPO)}: {name}')
+    assert not missing, 'links to files that do not exist:\n' + '\n'.join(missing)
+
+
+def test_link_patterns():
+    assert LINK.findall('see [toy data](toy_data.md#make-it) and [x](https://a.b/c)') == [
+        'toy_data.md#make-it', 'https://a.b/c']
+    assert DOC_NAME.findall('(`docs/results.md`, docs/toy_data.md; not mydocs/x.md or a/docs/y.md)') == [
+        'docs/results.md', 'docs/toy_data.md']

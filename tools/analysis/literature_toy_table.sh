@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The runs of docs/results.md's "rest of the seed literature" table on the toy classification data (the
-# 200-iteration toy schedule, batch 32, ResNet-18 students), for each seed in SEEDS (default "0 1 2"), under
-# WORK_DIR (default work_dirs/literature_table): the student alone, label smoothing, Hinton KD and HKD (one
-# 400-iteration run: 200 for the auxiliary network, then 200 for the student) from the ResNet-50 teacher
-# TEACHER (default: the 2000-iteration teacher of the issue-4 table, trained here if missing), KDCL, OKDDip,
-# DCM (its KL summed over the 9 classifier pairs, and averaged), codistillation (2 processes,
+# The runs of docs/results.md's "Other methods of the seed literature" table on the toy classification data
+# (the 200-iteration toy schedule, batch 32, ResNet-18 students), for each seed in SEEDS (default "0 1 2"),
+# under WORK_DIR (default work_dirs/literature_table): the student alone, label smoothing, Hinton KD and HKD
+# (one 400-iteration run: 200 for the auxiliary network, then 200 for the student) from the ResNet-50 teacher
+# TEACHER (default: the 2000-iteration teacher of the classification OFD table, trained here if missing),
+# KDCL, OKDDip, DCM (its KL summed over the 9 classifier pairs, and averaged), codistillation (2 processes,
 # tools/dist_train.sh) and the specialists ensemble built on the student-alone run as generalist. Every
 # tools/*.py call is echoed; finished runs are reused. The table is printed at the end
 # (tools/analysis/literature_toy_table.py).

@@ -7,7 +7,7 @@ resolved config, iterations, seed, starting weights and data) and reused by ever
 schedule of each config is rescaled to ``--iters`` (``max_iters``, ``val_interval``, the checkpoint
 interval and every iteration-based scheduler's ``end`` / ``T_max``).
 
-Example (issue 4's classification table)::
+Example (the classification OFD table of docs/results.md)::
 
     python tools/analysis/seed_table.py --teacher configs/cls/cls_r50_toy.py --teacher-iters 2000 \\
         --student configs/cls/cls_r18_toy.py --iters 500 --seeds 0 1 2 \\

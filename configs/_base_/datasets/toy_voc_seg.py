@@ -18,8 +18,8 @@ metainfo = dict(
              [0, 128, 128]])
 crop_size = (128, 128)
 # Background covers most of every toy image, so an unweighted cross-entropy sits at "all background"
-# for hundreds of iterations (13.1 mIoU after 400, every shape class at 0; docs/results.md, session 5
-# probes); the toy model configs weigh the background class down in their losses with this.
+# for hundreds of iterations (13.1 mIoU after 400, every shape class at 0; docs/results.md, "Segmentation
+# on the hard toy set"); the toy model configs weigh the background class down in their losses with this.
 class_weight = [0.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 # mmseg's VOC augmentation at a quarter of the scale: random rescale to a short side of 64-256 px (0.5-2x
