@@ -1,0 +1,173 @@
+"""The SSDLite-MobileNetV2 detection student and its OFD distillation from the SSD300 ResNet-50 teacher.
+
+The student is mmdet's SSDLite at 300x300 (anchors for the six 19-1 px maps); its toy twin trains and tests
+through tools/ like the ResNet-18 student, and the OFD positions are pre-ReLU6 features at the teacher's
+strides and sizes.
+"""
+import copy
+import json
+import os.path as osp
+
+import mmdet
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import DATASETS, init_default_scope
+from mmengine.runner import set_random_seed
+
+from conftest import run_tool
+from mmkd.registry import MODELS
+from test_configs import SHARED_KEYS, load, strip_scope, toy_root, with_root  # noqa: F401 (fixture)
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REAL, TOY = 'ssd/ssdlite_mbv2_voc0712.py', 'ssd/ssdlite_mbv2_toy.py'
+OFD, OFD_TOY = 'configs/overhaul_ssd_r50_mbv2.py', 'configs/overhaul_ssd_r50_mbv2_toy.py'
+MMDET_SSDLITE = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'ssd',
+                         'ssdlite_mobilenetv2-scratch_8xb24-600e_coco.py')
+# teacher ResNet-50 stage -> student MobileNetV2 layer whose first block's expansion is recorded
+STAGES = {'stage1': ('layer1.2', 'layer3', 144, 256, 75), 'stage2': ('layer2.3', 'layer4', 192, 512, 38),
+          'stage3': ('layer3.5', 'layer6', 576, 1024, 19)}
+
+
+def build(cfg):
+    init_default_scope(cfg.default_scope)
+    return MODELS.build(copy.deepcopy(cfg.model))
+
+
+@pytest.mark.parametrize('name', [REAL, TOY])
+def test_student_is_mmdets_ssdlite_but_the_input_size_anchors_and_classes(name):
+    model = strip_scope(load(name).to_dict()['model'])
+    ref = strip_scope(Config.fromfile(MMDET_SSDLITE).to_dict()['model'])
+    anchors = model['bbox_head'].pop('anchor_generator')
+    ref['bbox_head'].pop('anchor_generator')
+    assert model['bbox_head'].pop('num_classes') == (20 if name == REAL else 6)
+    ref['bbox_head'].pop('num_classes')
+    init = model['backbone'].pop('init_cfg')
+    ref_init = ref['backbone'].pop('init_cfg')
+    if name == REAL:
+        assert init == dict(type='Pretrained', checkpoint='open-mmlab://mmdet/mobilenet_v2')
+    else:
+        assert init == ref_init  # from scratch, mmdet's initialisation
+    assert model == ref
+    assert anchors['input_size'] == 300 and tuple(anchors['basesize_ratio_range']) == (0.2, 0.9)
+    assert anchors['ratios'] == [[2, 3]] * 6
+
+
+def test_twins_share_the_resnet18_students_data_schedule_and_runtime():
+    for name, ref_name in ((REAL, 'ssd/ssd300_r18_voc0712.py'), (TOY, 'ssd/ssd300_r18_toy.py')):
+        cfg, ref = load(name).to_dict(), load(ref_name).to_dict()
+        for key in SHARED_KEYS:
+            assert strip_scope(cfg.get(key)) == strip_scope(ref.get(key)), f'{name}: {key}'
+        assert cfg.get('work_dir') is None and cfg.get('load_from') is None
+
+
+@pytest.mark.parametrize('name', [REAL, TOY])
+def test_feature_maps_and_predictions_at_300px(name):
+    cfg = load(name)
+    model = build(cfg).eval()
+    with torch.no_grad():
+        feats = model.backbone(torch.rand(1, 3, 300, 300))
+        outs = model.neck(feats)
+        cls_scores, bbox_preds = model.bbox_head(outs)
+    assert [f.shape[1] for f in feats] == [96, 1280]
+    assert [f.shape[-1] for f in outs] == [19, 10, 5, 3, 2, 1]
+    assert [f.shape[1] for f in outs] == list(cfg.model.bbox_head.in_channels)
+    # every anchor grid covers its map: 300 px / stride cells
+    priors = model.bbox_head.prior_generator
+    assert [tuple(s) for s in priors.strides] == [(s, s) for s in (16, 32, 64, 100, 150, 300)]
+    assert [-(-300 // s[0]) for s in priors.strides] == [f.shape[-1] for f in outs]
+    assert priors.num_base_priors == [6] * 6
+    num_classes = cfg.model.bbox_head.num_classes
+    assert [c.shape[1] for c in cls_scores] == [6 * (num_classes + 1)] * 6
+    assert [b.shape[1] for b in bbox_preds] == [6 * 4] * 6
+
+
+def test_toy_student_needs_no_download_and_runs_a_training_forward(toy_root):
+    cfg = load(TOY)
+    assert 'Pretrained' not in str(cfg.model) and 'SyncBN' not in str(cfg.model)
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop' and cfg.train_cfg.max_iters == 200
+    set_random_seed(0)
+    init_default_scope('mmdet')
+    train_set = DATASETS.build(with_root(cfg.train_dataloader.dataset, toy_root, TOY))
+    assert len(train_set.metainfo['classes']) == cfg.model.bbox_head.num_classes == 6
+    model = build(cfg)
+    model.init_weights()
+    model.train()
+    data = model.data_preprocessor(pseudo_collate([train_set[0], train_set[1]]), True)
+    assert tuple(data['inputs'].shape) == (2, 3, 300, 300)
+    losses = model(**data, mode='loss')
+    total = sum(sum(v) if isinstance(v, list) else v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total) and total.item() > 0
+
+
+@pytest.mark.parametrize('config', [OFD, OFD_TOY])
+def test_ofd_points_are_pre_relu6_at_the_teachers_sizes(config, monkeypatch):
+    """Each student feature is the expansion conv + BN before its ReLU6 (negative values kept, ReLU6 of it is
+    the ConvModule's output), at the teacher's spatial size; the connector maps it to the teacher's channels
+    and the margin comes from the teacher's bn3; one loss step gives finite distillation losses."""
+    from mmkd.models.transforms.margin_relu import ofd_margin
+    monkeypatch.chdir(REPO)
+    cfg = Config.fromfile(config)
+    assert cfg.model.teacher_bn == 'train' and list(cfg.model.distill_points) == list(STAGES)
+    init_default_scope('mmdet')
+    cfg.model.teacher.checkpoint = None
+    model = MODELS.build(cfg.model)
+    model.train()
+    modules = {name: model.student.backbone.get_submodule(f'{layer}.0.expand_conv')
+               for name, (_, layer, *_) in STAGES.items()}
+    outputs = {}
+    handles = [m.register_forward_hook(lambda m, a, out, name=name: outputs.__setitem__(name, out.detach()))
+               for name, m in modules.items()]
+    from test_distill_configs import detection_samples
+    losses = model.loss(torch.randn(2, 3, 300, 300), detection_samples(2, (300, 300)))
+    for handle in handles:
+        handle.remove()
+    for name, (t_block, layer, s_ch, t_ch, size) in STAGES.items():
+        student = model.student_recorders.get(name).detach()
+        teacher = model.teacher_recorders.get(name)
+        assert tuple(student.shape) == (2, s_ch, size, size)
+        assert tuple(teacher.shape) == (2, t_ch, size, size)
+        assert student.min() < 0 < student.max()  # the ReLU6 has not clamped it yet
+        torch.testing.assert_close(torch.nn.functional.relu6(student), outputs[name])
+        torch.testing.assert_close(modules[name].activate(student.clone()), outputs[name])
+        point = model.distill_points[name]
+        conv = point.connector.conv
+        assert (conv.in_channels, conv.out_channels) == (s_ch, t_ch)
+        block = model.teacher.backbone.get_submodule(t_block)
+        torch.testing.assert_close(point.teacher_transform.margin, ofd_margin(block.bn3))
+        assert torch.isfinite(losses[f'loss_distill_{name}']) and losses[f'loss_distill_{name}'] > 0
+    assert [point.loss.loss_weight for point in model.distill_points.values()] == [1e-4 / 4, 1e-4 / 2, 1e-4]
+
+
+# two short iterations, a checkpoint at the last, validation and test on four images
+SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+         'default_hooks.logger.interval=1', 'val_dataloader.dataset.indices=4',
+         'test_dataloader.dataset.indices=4', 'train_dataloader.batch_size=4']
+
+
+@pytest.mark.slow
+def test_toy_student_trains_and_tests_through_the_tools(toy_workspace):
+    run_tool(toy_workspace, 'tools/train.py', 'configs/' + TOY, '--work-dir', 'work_dirs/ssdlite', '--cfg-options',
+             *SHORT)
+    wd = toy_workspace / 'work_dirs/ssdlite'
+    out = run_tool(toy_workspace, 'tools/test.py', 'configs/' + TOY, str(wd / 'iter_2.pth'), '--out',
+                   str(wd / 'metrics.json'), '--cfg-options', 'test_dataloader.dataset.indices=4')
+    assert 'pascal_voc/mAP' in out and 'pascal_voc/mAP' in json.loads((wd / 'metrics.json').read_text())
+
+
+@pytest.mark.slow
+def test_toy_ofd_trains_and_tests_through_the_tools(toy_workspace):
+    run_tool(toy_workspace, 'tools/train.py', 'configs/ssd/ssd300_r50_toy.py', '--work-dir',
+             'work_dirs/ssdlite_teacher', '--cfg-options', *SHORT)
+    teacher = 'model.teacher.checkpoint=work_dirs/ssdlite_teacher/iter_2.pth'
+    out = run_tool(toy_workspace, 'tools/train.py', OFD_TOY, '--work-dir', 'work_dirs/ssdlite_ofd',
+                   '--cfg-options', *SHORT, teacher)
+    for key in ('loss_cls', 'loss_bbox', 'loss_distill_stage1', 'loss_distill_stage2', 'loss_distill_stage3',
+                'teacher/pascal_voc/mAP', 'pascal_voc/mAP'):
+        assert key in out, key
+    wd = toy_workspace / 'work_dirs/ssdlite_ofd'
+    assert (wd / 'iter_2_student.pth').is_file()
+    out = run_tool(toy_workspace, 'tools/test.py', OFD_TOY, str(wd / 'iter_2.pth'), '--cfg-options',
+                   'test_dataloader.dataset.indices=4', teacher)
+    assert 'pascal_voc/mAP' in out
