@@ -25,9 +25,12 @@ REAL, TOY = 'ssd/ssdlite_mbv2_voc0712.py', 'ssd/ssdlite_mbv2_toy.py'
 OFD, OFD_TOY = 'configs/overhaul_ssd_r50_mbv2.py', 'configs/overhaul_ssd_r50_mbv2_toy.py'
 MMDET_SSDLITE = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'ssd',
                          'ssdlite_mobilenetv2-scratch_8xb24-600e_coco.py')
-# teacher ResNet-50 stage -> student MobileNetV2 layer whose first block's expansion is recorded
-STAGES = {'stage1': ('layer1.2', 'layer3', 144, 256, 75), 'stage2': ('layer2.3', 'layer4', 192, 512, 38),
-          'stage3': ('layer3.5', 'layer6', 576, 1024, 19)}
+VGG_OFD, VGG_OFD_TOY = 'configs/overhaul_ssd_vgg16_mbv2.py', 'configs/overhaul_ssd_vgg16_mbv2_toy.py'
+# point -> (teacher module before the ReLU: ResNet-50 block or VGG16 `features` index, student MobileNetV2 layer
+# whose first block's expansion is recorded, student channels, teacher channels, size at 300 px)
+R50_POINTS = {'stage1': ('layer1.2', 'layer3', 144, 256, 75), 'stage2': ('layer2.3', 'layer4', 192, 512, 38),
+              'stage3': ('layer3.5', 'layer6', 576, 1024, 19)}
+VGG_POINTS = {'conv4_3': ('22', 'layer4', 192, 512, 38), 'fc7': ('34', 'layer6', 576, 1024, 19)}
 
 
 def build(cfg):
@@ -101,15 +104,18 @@ def test_toy_student_needs_no_download_and_runs_a_training_forward(toy_root):
     assert torch.isfinite(total) and total.item() > 0
 
 
-@pytest.mark.parametrize('config', [OFD, OFD_TOY])
+@pytest.mark.parametrize('config', [OFD, OFD_TOY, VGG_OFD, VGG_OFD_TOY])
 def test_ofd_points_are_pre_relu6_at_the_teachers_sizes(config, monkeypatch):
     """Each student feature is the expansion conv + BN before its ReLU6 (negative values kept, ReLU6 of it is
-    the ConvModule's output), at the teacher's spatial size; the connector maps it to the teacher's channels
-    and the margin comes from the teacher's bn3; one loss step gives finite distillation losses."""
+    the ConvModule's output), at the teacher's spatial size; the connector maps it to the teacher's channels;
+    the margin comes from the ResNet teacher's bn3 (VGG16: estimated from data); one loss step gives finite
+    distillation losses."""
     from mmkd.models.transforms.margin_relu import ofd_margin
     monkeypatch.chdir(REPO)
     cfg = Config.fromfile(config)
-    assert cfg.model.teacher_bn == 'train' and list(cfg.model.distill_points) == list(STAGES)
+    vgg = 'vgg16' in config
+    STAGES = VGG_POINTS if vgg else R50_POINTS
+    assert cfg.model.teacher_bn == ('eval' if vgg else 'train') and list(cfg.model.distill_points) == list(STAGES)
     init_default_scope('mmdet')
     cfg.model.teacher.checkpoint = None
     model = MODELS.build(cfg.model)
@@ -134,10 +140,15 @@ def test_ofd_points_are_pre_relu6_at_the_teachers_sizes(config, monkeypatch):
         point = model.distill_points[name]
         conv = point.connector.conv
         assert (conv.in_channels, conv.out_channels) == (s_ch, t_ch)
-        block = model.teacher.backbone.get_submodule(t_block)
-        torch.testing.assert_close(point.teacher_transform.margin, ofd_margin(block.bn3))
+        if vgg:
+            assert model.teacher.backbone.features[int(t_block)].__class__.__name__ == 'ReLU'
+            assert teacher.min() < 0
+        else:
+            block = model.teacher.backbone.get_submodule(t_block)
+            torch.testing.assert_close(point.teacher_transform.margin, ofd_margin(block.bn3))
         assert torch.isfinite(losses[f'loss_distill_{name}']) and losses[f'loss_distill_{name}'] > 0
-    assert [point.loss.loss_weight for point in model.distill_points.values()] == [1e-4 / 4, 1e-4 / 2, 1e-4]
+    weights = [1e-4 / 2, 1e-4] if vgg else [1e-4 / 4, 1e-4 / 2, 1e-4]
+    assert [point.loss.loss_weight for point in model.distill_points.values()] == weights
 
 
 # two short iterations, a checkpoint at the last, validation and test on four images
