@@ -9,6 +9,9 @@
 # during epochs 1-200 is the auxiliary network's, after that the student's, so the best-top-1 checkpoint
 # rule of the recipe is off (it would keep an auxiliary-network epoch). Points: _base_/distill/
 # hkd_cls_r50_r18.py, shared with the toy twin.
+# Teacher, trained first (no published checkpoint of this 32 px ResNet-50 exists):
+#   python tools/train.py configs/cls/cls_r50_cifar100.py  -> work_dirs/cls_r50_cifar100/epoch_200.pth
+# Data: data/cifar-100-python (docs/data_preparation.md).
 _base_ = ['../_base_/distillers/cls_r50_r18_cifar100.py', '../_base_/distill/hkd_cls_r50_r18.py']
 
 assistant_epochs = 200

@@ -2,6 +2,9 @@
 # ResNet-50 -> ResNet-18 on CIFAR-100.
 # loss_weight = 3e4 / N with the batch size N = 128.
 # Points: _base_/distill/pkt_cls_r50_r18.py, shared with the toy twin.
+# Teacher, trained first (no published checkpoint of this 32 px ResNet-50 exists):
+#   python tools/train.py configs/cls/cls_r50_cifar100.py  -> work_dirs/cls_r50_cifar100/epoch_200.pth
+# Data: data/cifar-100-python (docs/data_preparation.md).
 _base_ = ['../_base_/distillers/cls_r50_r18_cifar100.py', '../_base_/distill/pkt_cls_r50_r18.py']
 
 model = dict(

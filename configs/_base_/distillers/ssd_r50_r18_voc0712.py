@@ -5,6 +5,10 @@
 # use their teacher; OFD configs set teacher_bn='train' (Heo et al., ICCV 2019).
 _base_ = ['../../ssd/ssd300_r18_voc0712.py']
 
+# The teacher is trained first: OpenMMLab publishes no SSD300 with a ResNet-50 backbone.
+#   python tools/train.py configs/ssd/ssd300_r50_voc0712.py
+# writes work_dirs/ssd300_r50_voc0712/epoch_24.pth (24 epochs), the checkpoint below.
+
 model = dict(
     _delete_=True,
     type='mmkd.FeatureDistiller',

@@ -6,13 +6,20 @@
 # for the teacher.
 _base_ = ['../../ssd/ssd300_r18_voc0712.py']
 
+# The teacher is mmdet's published SSD300 VGG16 on VOC 07+12 (pascal_voc/ssd300_voc0712, 76.5 mAP, listed on
+# mmdet's configs/pascal_voc/README.md): its config is ssd/ssd300_vgg16_voc0712.py (mmdet's, unchanged) and its
+# weights are downloaded on first use (into torch hub's cache), so nothing is trained first. A teacher of your own:
+#   python tools/train.py configs/ssd/ssd300_vgg16_voc0712.py
+# then --cfg-options model.teacher.checkpoint=work_dirs/ssd300_vgg16_voc0712/epoch_24.pth
+
 model = dict(
     _delete_=True,
     type='mmkd.FeatureDistiller',
     student={{_base_.model}},
     teacher=dict(
         config='configs/ssd/ssd300_vgg16_voc0712.py',
-        checkpoint='work_dirs/ssd300_vgg16_voc0712/epoch_24.pth'),
+        checkpoint='https://download.openmmlab.com/mmdetection/v2.0/pascal_voc/ssd300_voc0712/'
+        'ssd300_voc0712_20220320_194658-17edda1b.pth'),
     teacher_bn='eval',
     input_size=(300, 300),
     distill_points=dict())
