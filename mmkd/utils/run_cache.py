@@ -106,9 +106,26 @@ def run_key(cfg: Config, iters: int, seed: int) -> str:
     return digest.hexdigest()[:12]
 
 
-def _run(cmd: Sequence[str]) -> None:
+def _run(cmd: Sequence[str], cwd: Optional[str]) -> None:
     print('+ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
-    subprocess.run(list(cmd), check=True)
+    subprocess.run(list(cmd), check=True, cwd=cwd)
+
+
+def train_and_test(config: str, work_dir: str, iters: int, seed: int = 0,
+                   cfg_options: Sequence[str] = (), cwd: Optional[str] = None) -> dict:
+    """Train one run into ``work_dir`` (unless its last checkpoint is there) and test it (unless its
+    ``test.json`` is there); return the test metrics. ``cwd`` is where relative config paths resolve."""
+    ckpt = osp.join(work_dir, f'iter_{iters}.pth')
+    metrics_file = osp.join(work_dir, 'test.json')
+    if not osp.isfile(metrics_file):
+        if not osp.isfile(ckpt):
+            options = schedule_options(config, iters) + [f'randomness.seed={seed}'] + list(cfg_options)
+            _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
+                  '--cfg-options', *options], cwd)
+        _run([sys.executable, osp.join(ROOT, 'tools', 'test.py'), config, ckpt, '--work-dir', work_dir,
+              '--out', metrics_file] + (['--cfg-options', *cfg_options] if cfg_options else []), cwd)
+    with open(metrics_file) as f:
+        return json.load(f)
 
 
 def run_dir(config: str, iters: int, seed: int = 0, cfg_options: Sequence[str] = (),
@@ -139,7 +156,7 @@ def cached_run(config: str, iters: int, seed: int = 0, cfg_options: Sequence[str
         ``options``, ``key``, ``checkpoint`` (absolute path), ``checkpoint_sha256`` and ``metrics``;
         None when ``train`` is False and the run is not in the cache.
     """
-    work_dir, options, key = run_dir(config, iters, seed, cfg_options, cache_dir)
+    work_dir, _, key = run_dir(config, iters, seed, cfg_options, cache_dir)
     record = osp.join(work_dir, 'run.json')
     if not train:
         if not osp.isfile(record):
@@ -152,15 +169,8 @@ def cached_run(config: str, iters: int, seed: int = 0, cfg_options: Sequence[str
         if osp.isfile(record):
             with open(record) as f:
                 return dict(json.load(f), work_dir=work_dir)
+        metrics = train_and_test(config, work_dir, iters, seed, cfg_options)
         ckpt = osp.join(work_dir, f'iter_{iters}.pth')
-        metrics_file = osp.join(work_dir, 'test.json')
-        if not osp.isfile(ckpt):
-            _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
-                  '--cfg-options', *options])
-        _run([sys.executable, osp.join(ROOT, 'tools', 'test.py'), config, ckpt, '--work-dir', work_dir, '--out',
-              metrics_file] + (['--cfg-options', *cfg_options] if cfg_options else []))
-        with open(metrics_file) as f:
-            metrics = json.load(f)
         result = dict(config=config, iters=iters, seed=seed, options=list(cfg_options), key=key,
                       checkpoint=ckpt, checkpoint_sha256=file_sha256(ckpt), metrics=metrics)
         tmp = record + '.tmp'

@@ -17,14 +17,13 @@ import argparse
 import json
 import os
 import os.path as osp
-import shlex
 import statistics
-import subprocess
 import sys
 from typing import Optional
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
-from mmkd.utils.run_cache import cached_run, schedule_options  # noqa: E402
+from mmkd.utils import run_cache  # noqa: E402
+from mmkd.utils.run_cache import cached_run  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -58,26 +57,12 @@ def parse_args():
     return parser.parse_args()
 
 
-def run(cmd: list) -> None:
-    print('+ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
-
-
 def train_and_test(config: str, work_dir: str, iters: int, seed: int, extra: list,
                    report_only: bool = False) -> Optional[dict]:
     """The test metrics of one run, training and testing it first unless done (or ``report_only``: None)."""
-    result = osp.join(work_dir, 'test.json')
-    if not osp.isfile(result):
-        if report_only:
-            return None
-        ckpt = osp.join(work_dir, f'iter_{iters}.pth')
-        opts = schedule_options(config, iters) + [f'randomness.seed={seed}'] + extra
-        if not osp.isfile(ckpt):
-            run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir, '--cfg-options', *opts])
-        run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir', work_dir, '--out', result]
-            + (['--cfg-options', *extra] if extra else []))
-    with open(result) as f:
-        return json.load(f)
+    if report_only and not osp.isfile(osp.join(work_dir, 'test.json')):
+        return None
+    return run_cache.train_and_test(config, work_dir, iters, seed, extra, cwd=ROOT)
 
 
 def row(name: str, values: list) -> str:
