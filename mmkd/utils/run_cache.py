@@ -30,6 +30,7 @@ from .config import load_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FILE_KEYS = ('checkpoint', 'pretrained', 'load_from')
+RESUME_INTERVAL = 500  # iterations between the checkpoints a cached run can resume from
 
 
 def cache_root() -> str:
@@ -120,8 +121,12 @@ def train_and_test(config: str, work_dir: str, iters: int, seed: int = 0,
     if not osp.isfile(metrics_file):
         if not osp.isfile(ckpt):
             options = schedule_options(config, iters) + [f'randomness.seed={seed}'] + list(cfg_options)
+            # intermediate checkpoints and --resume let an interrupted long run continue where it stopped;
+            # they do not change what is trained, so they are not part of the run's key
+            options += [f'default_hooks.checkpoint.interval={min(iters, RESUME_INTERVAL)}',
+                        'default_hooks.checkpoint.max_keep_ckpts=1']
             _run([sys.executable, osp.join(ROOT, 'tools', 'train.py'), config, '--work-dir', work_dir,
-                  '--cfg-options', *options], cwd)
+                  '--resume', '--cfg-options', *options], cwd)
         _run([sys.executable, osp.join(ROOT, 'tools', 'test.py'), config, ckpt, '--work-dir', work_dir,
               '--out', metrics_file] + (['--cfg-options', *cfg_options] if cfg_options else []), cwd)
     with open(metrics_file) as f:
