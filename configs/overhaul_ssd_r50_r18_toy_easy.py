@@ -1,4 +1,4 @@
-# OFD (Heo et al., ICCV 2019) from SSD300 ResNet-50 to ResNet-18 on the easy toy set, where both start
+# OFD (Heo et al., ICCV 2019) from SSD160 ResNet-50 to ResNet-18 on the easy toy set, where both start
 # from toy-pretrained backbones (configs/ssd/*_toy_easy.py). Same points as overhaul_ssd_r50_r18.py: the
 # three backbone stages before their last ReLU, teacher BN in train mode.
 _base_ = ['./_base_/distillers/ssd_r50_r18_toy_easy.py', './_base_/distill/ofd_ssd_r50_r18.py']

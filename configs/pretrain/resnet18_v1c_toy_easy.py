@@ -6,7 +6,7 @@
 #       --link data/toy_easy/pretrained/resnet18_v1c.pth
 _base_ = [
     '../_base_/models/cls_r50_cifar.py', '../_base_/datasets/toy_easy_cls.py',
-    '../_base_/schedules/toy_pretrain_1500it.py', '../_base_/default_runtime_cls.py'
+    '../_base_/schedules/toy_pretrain_4500it.py', '../_base_/default_runtime_cls.py'
 ]
 
 model = dict(

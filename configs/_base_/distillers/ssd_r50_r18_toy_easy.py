@@ -1,18 +1,18 @@
-# SSD300 ResNet-50 -> ResNet-18 on the easy toy set: the student config with its model wrapped in a
+# SSD160 ResNet-50 -> ResNet-18 on the easy toy set: the student config with its model wrapped in a
 # FeatureDistiller. The teacher is trained (once per machine, cached) and linked by
-#   python tools/misc/cached_train.py configs/ssd/ssd300_r50_toy_easy.py --iters 2000 \
-#       --link data/toy_easy/teachers/ssd300_r50.pth
-_base_ = ['../../ssd/ssd300_r18_toy_easy.py']
+#   python tools/misc/cached_train.py configs/ssd/ssd160_r50_toy_easy.py --iters 2000 \
+#       --link data/toy_easy/teachers/ssd160_r50.pth
+_base_ = ['../../ssd/ssd160_r18_toy_easy.py']
 
 model = dict(
     _delete_=True,
     type='mmkd.FeatureDistiller',
     student={{_base_.model}},
     teacher=dict(
-        config='configs/ssd/ssd300_r50_toy_easy.py',
-        checkpoint='data/toy_easy/teachers/ssd300_r50.pth'),
+        config='configs/ssd/ssd160_r50_toy_easy.py',
+        checkpoint='data/toy_easy/teachers/ssd160_r50.pth'),
     teacher_bn='eval',
-    input_size=(300, 300),
+    input_size=(160, 160),
     distill_points=dict())
 
 # TeacherEvalHook evaluates the teacher on the val set before training (logged as teacher/<metric>);
