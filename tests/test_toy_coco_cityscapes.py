@@ -1,5 +1,5 @@
 """The toy data in the COCO and Cityscapes formats: files, mmdet's CocoDataset / CocoMetric, mmseg's
-Cityscapes reading / IoUMetric, and the CLI."""
+Cityscapes reading / IoUMetric, the dataset base configs, the CLI, and (slow) training through tools/."""
 import hashlib
 import importlib.util
 import json
@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import torch
 from mmcv.transforms import LoadImageFromFile
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from PIL import Image
 
 from mmkd.datasets.toy_generator import (CITYSCAPES_TOY_CITIES, COCO_FIRST_ID, EASY_PROFILE, HARD_PROFILE,
@@ -386,3 +388,131 @@ def test_check_reports_broken_coco_and_cityscapes_files(toy, tmp_path):
     os.remove(png)
     with pytest.raises(FileNotFoundError, match='--formats cityscapes'):
         summarize_toy_data(broken, 'cityscapes')
+
+
+# ----------------------------------------------------------------------------- dataset base configs
+def _with_root(dataset_cfg, root):
+    dataset_cfg = dataset_cfg.copy()
+    dataset_cfg['data_root'] = root
+    return dataset_cfg
+
+
+@pytest.mark.parametrize('name, scale', [('toy_coco_det.py', (533, 320)), ('toy_easy_coco_det.py', (267, 160))])
+def test_coco_base_configs(toy, name, scale):
+    from mmdet.registry import DATASETS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets', name))
+    init_default_scope('mmdet')
+    expected_root = 'data/toy_easy/coco/' if 'easy' in name else 'data/toy/coco/'
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        assert loader.dataset.type == 'CocoDataset' and loader.dataset.data_root == expected_root
+        assert loader.dataset.metainfo.classes == TOY_CLASSES
+        assert [t for t in loader.dataset.pipeline if t.type == 'Resize'][0].scale == scale
+    assert cfg.val_evaluator.type == 'CocoMetric' and cfg.val_evaluator.metric == 'bbox'
+    assert cfg.val_evaluator.ann_file == expected_root + 'annotations/instances_val2017.json'
+    assert cfg.train_dataloader.sampler.type == 'InfiniteSampler'
+    assert cfg.train_dataloader.dataset.ann_file == 'annotations/instances_train2017.json'
+    root = osp.join(toy, 'coco')
+    train = DATASETS.build(_with_root(cfg.train_dataloader.dataset, root))
+    val = DATASETS.build(_with_root(cfg.val_dataloader.dataset, root))
+    assert len(train) == 4 and len(val) == 3  # every toy image has objects and sides >= 32 px
+    item = val[0]
+    img, instances = _coco_scene('val2017', 0)
+    factor = min(scale[0] / max(img.shape[:2]), scale[1] / min(img.shape[:2]))
+    assert item['inputs'].shape[1:] == tuple(int(v * factor + 0.5) for v in img.shape[:2])
+    assert item['data_samples'].gt_instances.bboxes.shape == (len(instances), 4)
+
+
+@pytest.mark.parametrize('name, scale', [('toy_cityscapes_seg.py', (512, 256)),
+                                         ('toy_easy_cityscapes_seg.py', (256, 128))])
+def test_cityscapes_base_configs(toy, name, scale):
+    from mmseg.registry import DATASETS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets', name))
+    init_default_scope('mmseg')
+    expected_root = 'data/toy_easy/cityscapes/' if 'easy' in name else 'data/toy/cityscapes/'
+    for loader, split in ((cfg.train_dataloader, 'train'), (cfg.val_dataloader, 'val'),
+                          (cfg.test_dataloader, 'val')):
+        assert loader.dataset.type == 'BaseSegDataset' and loader.dataset.data_root == expected_root
+        assert loader.dataset.data_prefix == dict(img_path=f'leftImg8bit/{split}', seg_map_path=f'gtFine/{split}')
+        assert loader.dataset.metainfo.classes == TOY_SEG_CLASSES
+    assert cfg.val_evaluator.type == 'IoUMetric' and cfg.crop_size == (128, 256)
+    assert len(cfg.class_weight) == len(TOY_SEG_CLASSES)
+    root = osp.join(toy, 'cityscapes')
+    train = DATASETS.build(_with_root(cfg.train_dataloader.dataset, root))
+    val = DATASETS.build(_with_root(cfg.val_dataloader.dataset, root))
+    assert len(train) == 4 and len(val) == 3 and train.metainfo['classes'] == TOY_SEG_CLASSES
+    crop = train[0]['inputs']
+    assert crop.shape[0] == 3 and crop.shape[1] <= 128 and crop.shape[2] <= 256
+    # test images (2:1) are resized to the pipeline's 2:1 frame, labels kept at the file's resolution
+    assert [t for t in cfg.val_dataloader.dataset.pipeline if t.type == 'Resize'][0].scale == scale
+    item = val[0]
+    assert item['inputs'].shape[1:] == (scale[1], scale[0])
+    assert item['data_samples'].gt_sem_seg.data.shape[1:] == (240, 480)
+
+
+# ----------------------------------------------------------------------------- training through tools/
+# The smallest students of mmdet's and mmseg's zoos on the toy sets, composed as the zoo composes them
+# (model base + dataset base + schedule + runtime), from random weights, for a two-iteration run.
+RETINANET_TOY = """
+_base_ = [
+    'mmdet::_base_/models/retinanet_r50_fpn.py', '../configs/_base_/datasets/toy_coco_det.py',
+    'mmdet::_base_/schedules/schedule_1x.py', 'mmdet::_base_/default_runtime.py'
+]
+model = dict(
+    backbone=dict(depth=18, init_cfg=None),
+    neck=dict(in_channels=[64, 128, 256, 512]),
+    bbox_head=dict(num_classes=6),
+    # keep every box: an untrained head scores below mmdet's 0.05 threshold
+    test_cfg=dict(score_thr=0.0))
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=2, val_interval=2)
+param_scheduler = [dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=2)]
+optim_wrapper = dict(optimizer=dict(lr=0.005))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(by_epoch=False, interval=2))
+log_processor = dict(by_epoch=False)
+"""
+PSPNET_TOY = """
+_base_ = [
+    'mmseg::_base_/models/pspnet_r50-d8.py', '../configs/_base_/datasets/toy_cityscapes_seg.py',
+    'mmseg::_base_/default_runtime.py', '../configs/_base_/schedules/toy_seg_200it.py'
+]
+norm_cfg = dict(type='BN', requires_grad=True)  # one process: no SyncBN
+model = dict(
+    data_preprocessor=dict(size={{_base_.crop_size}}),
+    pretrained=None,
+    backbone=dict(depth=18, norm_cfg=norm_cfg),
+    decode_head=dict(in_channels=512, channels=128, num_classes=7, norm_cfg=norm_cfg),
+    auxiliary_head=dict(in_channels=256, channels=64, num_classes=7, norm_cfg=norm_cfg))
+"""
+
+
+@pytest.fixture(scope='module')
+def workspace(tmp_path_factory):
+    """A folder laid out like the repo root: configs/ linked, a small COCO + Cityscapes toy set in data/toy."""
+    from conftest import run_tool
+    root = tmp_path_factory.mktemp('ws')
+    os.symlink(osp.join(ROOT, 'configs'), root / 'configs')
+    (root / 'smoke').mkdir()
+    (root / 'smoke/retinanet_r18_fpn_toy_coco.py').write_text(RETINANET_TOY)
+    (root / 'smoke/pspnet_r18-d8_toy_cityscapes.py').write_text(PSPNET_TOY)
+    run_tool(root, 'tools/misc/make_toy_data.py', '--out', 'data/toy', '--formats', 'coco,cityscapes',
+             '--coco-train', '8', '--coco-val', '3', '--cityscapes-train', '8', '--cityscapes-val', '3')
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config, options, metrics', [
+    ('smoke/retinanet_r18_fpn_toy_coco.py', [], ['coco/bbox_mAP', 'coco/bbox_mAP_50']),
+    ('smoke/pspnet_r18-d8_toy_cityscapes.py',
+     ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.logger.interval=1'], ['mIoU']),
+])
+def test_train_two_iterations_then_test(workspace, config, options, metrics):
+    from conftest import run_tool
+    name = osp.basename(config)[:-3]
+    args = ['--cfg-options', *options] if options else []
+    out = run_tool(workspace, 'tools/train.py', config, '--work-dir', f'work_dirs/{name}', *args)
+    assert 'Iter(train) [2/2]' in out and all(m in out for m in metrics)
+    out = run_tool(workspace, 'tools/test.py', config, f'work_dirs/{name}/iter_2.pth', '--work-dir',
+                   f'work_dirs/{name}', '--out', f'work_dirs/{name}/test.json')
+    result = json.loads((workspace / f'work_dirs/{name}/test.json').read_text())
+    for metric in metrics:
+        assert 0.0 <= result[metric] <= 100.0, result
+    assert 'Iter(test) [3/3]' in out  # every val image evaluated
