@@ -99,7 +99,9 @@ def workspace(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
     subprocess.run([sys.executable, osp.join(REPO, 'tools', 'misc', 'make_toy_data.py'), '--out', 'data/toy',
                     '--voc07-trainval', '2', '--voc07-test', '2', '--voc12-trainval', '2', '--seg-train', '2',
-                    '--seg-val', '2', '--cifar-train', '10', '--cifar-test', '10'],
+                    '--seg-val', '2', '--cifar-train', '10', '--cifar-test', '10',
+                    '--formats', 'voc,cifar,coco,cityscapes', '--coco-train', '2', '--coco-val', '2',
+                    '--cityscapes-train', '2', '--cityscapes-val', '2'],
                    cwd=str(root), env=env, check=True, capture_output=True)
     return root
 

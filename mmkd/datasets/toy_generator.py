@@ -1,4 +1,5 @@
-"""Deterministic toy datasets written in the real PASCAL VOC and CIFAR-100 (python) formats.
+"""Deterministic toy datasets written in the real PASCAL VOC, CIFAR-100 (python), COCO and Cityscapes
+formats.
 
 The scenes are synthetic but built to be *hard in the right way*: every class is defined only by its
 outline (a circle and a square get colours, stripes, noise and gradients from the same random
@@ -12,13 +13,17 @@ Every image is drawn from its own generator ``numpy.random.default_rng([seed, st
 same seed gives byte-identical files (on the same numpy/OpenCV/Pillow build) and changing one split's
 size leaves the other splits' images unchanged.
 
-Layout written under ``out_dir``::
+Layout written under ``out_dir`` (``formats``: voc and cifar by default, coco and cityscapes on request)::
 
     VOCdevkit/VOC2007/{JPEGImages,Annotations,ImageSets/Main/{trainval,test}.txt}
     VOCdevkit/VOC2012/{JPEGImages,Annotations,SegmentationClass,
                        ImageSets/Main/trainval.txt,ImageSets/Segmentation/{train,val}.txt}
     cifar-toy/{train,test,meta}     # CIFAR-100 python pickles, 32x32, 10 classes
+    coco/{train2017,val2017}/<id:012d>.jpg, coco/annotations/instances_{train,val}2017.json
+    cityscapes/leftImg8bit/{train,val}/<city>/<city>_<seq>_<frame>_leftImg8bit.png
+    cityscapes/gtFine/{train,val}/<city>/<city>_<seq>_<frame>_gtFine_labelTrainIds.png
 """
+import json
 import os
 import os.path as osp
 import pickle
@@ -42,6 +47,16 @@ DISTRACTOR_SHAPES = ('crescent', 'semicircle', 'lshape', 'bar', 'trapezoid', 'bl
 GENERATOR_COMMAND = 'python tools/misc/make_toy_data.py --out data/toy --seed 0'
 IGNORE_INDEX = 255
 
+# Output formats and the folder each one writes under ``out_dir``.
+FORMAT_FOLDERS = dict(voc='VOCdevkit', cifar='cifar-toy', coco='coco', cityscapes='cityscapes')
+FORMATS = tuple(FORMAT_FOLDERS)
+DEFAULT_FORMATS = ('voc', 'cifar')
+# COCO image ids are unique over its splits; the toy val2017 ids start at a million, so neither
+# split's ids (and file names) depend on the size of the other.
+COCO_FIRST_ID = dict(train2017=1, val2017=1_000_001)
+# Cityscapes files live under one folder per city: <city>/<city>_<sequence>_<frame>_<suffix>.png.
+CITYSCAPES_TOY_CITIES = dict(train=('toyburg', 'shapeton', 'polyville'), val=('ringmont', 'starfield'))
+
 
 class SceneProfile(NamedTuple):
     """How hard a generated data set is. Count ranges are inclusive ``(low, high)``.
@@ -60,6 +75,8 @@ class SceneProfile(NamedTuple):
         boundary_band (int): Window of the 255 band around mask outlines (odd).
         cifar_side (int): Side of the classification images.
         cifar_distractors (tuple): Distractors under / over the classification shape, and lines.
+        cityscapes_size (tuple): ``(width, height)`` of every Cityscapes-format image (2:1, as the
+            real 2048x1024 frames).
     """
     name: str
     image_side: Tuple[int, int]
@@ -74,6 +91,7 @@ class SceneProfile(NamedTuple):
     boundary_band: int
     cifar_side: int
     cifar_distractors: Tuple[Tuple[int, int], Tuple[int, int], Tuple[int, int]]
+    cityscapes_size: Tuple[int, int] = (480, 240)
 
 
 # The original toy world: many small, occluded objects among clutter. It exercises the formats and
@@ -90,7 +108,7 @@ EASY_PROFILE = SceneProfile(
     name='easy', image_side=(128, 160), objects=(1, 3), object_size=(1 / 4, 1 / 2),
     distractors=(0, 1), distractors_over=(0, 0), occluders=(0, 0), background_lines=(0, 2),
     background_blobs=(0, 2), background_contrast=(0.2, 0.5), boundary_band=3, cifar_side=64,
-    cifar_distractors=((0, 1), (0, 0), (0, 0)))
+    cifar_distractors=((0, 1), (0, 0), (0, 0)), cityscapes_size=(256, 128))
 PROFILES = dict(hard=HARD_PROFILE, easy=EASY_PROFILE)
 
 
@@ -106,8 +124,10 @@ def get_profile(profile) -> SceneProfile:
 def _count(rng: np.random.Generator, bounds: Tuple[int, int]) -> int:
     return int(rng.integers(bounds[0], bounds[1] + 1))
 
-# One random stream per split: an image depends only on (seed, stream, index).
-_STREAMS = dict(voc2007_trainval=1, voc2007_test=2, voc2012=3, cifar_train=4, cifar_test=5)
+# One random stream per split: an image depends only on (seed, stream, index). New splits take new
+# numbers; existing numbers never change, so adding a format leaves every other file as it was.
+_STREAMS = dict(voc2007_trainval=1, voc2007_test=2, voc2012=3, cifar_train=4, cifar_test=5,
+                coco_train2017=6, coco_val2017=7, cityscapes_train=8, cityscapes_val=9)
 _JPEG_QUALITY = 90
 _SUPERSAMPLE = 2  # CIFAR images are drawn at 2x and area-downsampled (anti-aliasing).
 
@@ -435,7 +455,8 @@ def _place_object(rng, canvas, owner, name, size, full_areas, visible, min_insid
     return None
 
 
-def render_scene(rng: np.random.Generator, height: int, width: int, profile='hard'):
+def render_scene(rng: np.random.Generator, height: int, width: int, profile='hard',
+                 with_masks: bool = False):
     """One detection/segmentation scene with objects of :data:`TOY_CLASSES` (2-6 for ``'hard'``).
 
     Args:
@@ -443,12 +464,16 @@ def render_scene(rng: np.random.Generator, height: int, width: int, profile='har
         height (int): Image height in pixels.
         width (int): Image width in pixels.
         profile (str | SceneProfile): How hard the scene is. Defaults to ``'hard'``.
+        with_masks (bool): Add each instance's ``mask``. It draws nothing from ``rng``: the image,
+            label map and boxes are the same either way. Defaults to False.
 
     Returns:
         tuple: ``(img, label_map, instances)``: ``img`` (H, W, 3) uint8 **BGR**; ``label_map``
         (H, W) uint8 with 0 background and ``1 + class index`` on each object's visible pixels;
         ``instances`` a list of dicts with ``label`` (index into TOY_CLASSES), ``bbox`` (x0, y0, x1,
-        y1) 0-based inclusive bounds of the visible pixels and ``truncated`` (bool, cut by the frame).
+        y1) 0-based inclusive bounds of the visible pixels, ``truncated`` (bool, cut by the frame)
+        and, with ``with_masks``, ``mask``: (H, W) bool, the object's visible pixels (its pixels of
+        ``label_map``).
     """
     profile = get_profile(profile)
     side = min(height, width)
@@ -491,6 +516,8 @@ def render_scene(rng: np.random.Generator, height: int, width: int, profile='har
                 label=label,
                 bbox=(int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())),
                 truncated=truncated[k]))
+        if with_masks:
+            instances[-1]['mask'] = owner == k
     return img, label_map, instances
 
 
@@ -640,6 +667,47 @@ def _write_lines(path: str, items: Sequence[str]) -> None:
         f.write(''.join(f'{item}\n' for item in items))
 
 
+def coco_categories() -> List[dict]:
+    """The ``categories`` of the toy COCO files: ids 1-6 in :data:`TOY_CLASSES` order, each under the
+    CIFAR coarse class of its shape (round, polygon, spiky) as ``supercategory``."""
+    return [
+        dict(supercategory=CIFAR_TOY_COARSE_CLASSES[CIFAR_TOY_COARSE_OF[name]], id=i + 1, name=name)
+        for i, name in enumerate(TOY_CLASSES)
+    ]
+
+
+def coco_annotation(instance: dict, image_id: int, ann_id: int) -> dict:
+    """One COCO ``annotations`` entry for an instance of :func:`render_scene` (``with_masks=True``).
+
+    ``bbox`` is ``[x, y, w, h]`` of the visible pixels (``x + w`` is one past the last column, as in
+    COCO), ``area`` the number of visible pixels, and ``segmentation`` the visible mask as compressed
+    RLE (``{'size': [h, w], 'counts': str}``, pycocotools' encoding): exact, holes (the ring) and
+    pieces cut apart by occluders included, which COCO polygons cannot hold.
+    """
+    from pycocotools import mask as mask_utils
+
+    mask = instance['mask']
+    rle = mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
+    x0, y0, x1, y1 = instance['bbox']
+    return dict(
+        segmentation=dict(size=[int(v) for v in rle['size']], counts=rle['counts'].decode('ascii')),
+        area=float(mask.sum()),
+        iscrowd=0,
+        image_id=image_id,
+        bbox=[float(x0), float(y0), float(x1 - x0 + 1), float(y1 - y0 + 1)],
+        category_id=instance['label'] + 1,
+        id=ann_id)
+
+
+def _write_png(path: str, img: np.ndarray) -> None:
+    """A BGR image as an RGB PNG (or a (H, W) uint8 array as a grey one), like Cityscapes' files."""
+    ok, buf = cv2.imencode('.png', img, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise RuntimeError(f'OpenCV could not encode {path}.')
+    with open(path, 'wb') as f:
+        f.write(buf.tobytes())
+
+
 # ----------------------------------------------------------------------------------------------
 # Whole data sets
 # ----------------------------------------------------------------------------------------------
@@ -685,6 +753,60 @@ def _write_cifar_split(path: str, seed: int, stream: str, count: int, train: boo
         })
 
 
+def _write_coco_split(coco_dir: str, split: str, seed: int, count: int,
+                      profile: SceneProfile = HARD_PROFILE) -> None:
+    """``<split>/<id:012d>.jpg`` and ``annotations/instances_<split>.json`` for ``count`` scenes."""
+    img_dir, ann_dir = osp.join(coco_dir, split), osp.join(coco_dir, 'annotations')
+    os.makedirs(img_dir, exist_ok=True)
+    os.makedirs(ann_dir, exist_ok=True)
+    images, annotations = [], []
+    for index in range(count):
+        rng = _image_rng(seed, f'coco_{split}', index)
+        low, high = profile.image_side
+        height, width = (int(v) for v in rng.integers(low, high + 1, 2))
+        img, _, instances = render_scene(rng, height, width, profile, with_masks=True)
+        image_id = COCO_FIRST_ID[split] + index
+        file_name = f'{image_id:012d}.jpg'
+        _write_jpeg(osp.join(img_dir, file_name), img)
+        images.append(dict(license=1, file_name=file_name, height=height, width=width, id=image_id))
+        for inst in instances:
+            annotations.append(coco_annotation(inst, image_id, COCO_FIRST_ID[split] + len(annotations)))
+    content = dict(
+        info=dict(description=f'mmkd toy shapes ({profile.name} profile), COCO format', version='1.0',
+                  year=2017, contributor='mmkd toy generator', date_created=''),
+        licenses=[dict(id=1, name='Synthetic images, no restrictions', url='')],
+        images=images,
+        annotations=annotations,
+        categories=coco_categories())
+    with open(osp.join(ann_dir, f'instances_{split}.json'), 'w') as f:
+        json.dump(content, f)
+
+
+def cityscapes_name(split: str, index: int) -> Tuple[str, str]:
+    """``(city, stem)`` of image ``index`` of a toy Cityscapes split: cities in turn, one sequence per
+    image, its 20th frame (``_000019``) annotated as in the real data."""
+    cities = CITYSCAPES_TOY_CITIES[split]
+    city = cities[index % len(cities)]
+    return city, f'{city}_{index:06d}_000019'
+
+
+def _write_cityscapes_split(root: str, split: str, seed: int, count: int,
+                            profile: SceneProfile = HARD_PROFILE) -> None:
+    """``leftImg8bit/<split>/<city>/*_leftImg8bit.png`` and ``gtFine/.../*_gtFine_labelTrainIds.png``."""
+    width, height = profile.cityscapes_size
+    for index in range(count):
+        rng = _image_rng(seed, f'cityscapes_{split}', index)
+        img, label_map, _ = render_scene(rng, height, width, profile)
+        city, stem = cityscapes_name(split, index)
+        img_dir = osp.join(root, 'leftImg8bit', split, city)
+        gt_dir = osp.join(root, 'gtFine', split, city)
+        os.makedirs(img_dir, exist_ok=True)
+        os.makedirs(gt_dir, exist_ok=True)
+        _write_png(osp.join(img_dir, f'{stem}_leftImg8bit.png'), img)
+        _write_png(osp.join(gt_dir, f'{stem}_gtFine_labelTrainIds.png'),
+                   add_boundary_band(label_map, profile.boundary_band))
+
+
 def _check_count(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
         raise ValueError(f'{name} must be a non-negative integer, got {value!r}.')
@@ -701,34 +823,50 @@ def generate_toy_data(out_dir: str,
                       cifar_train: int = 3000,
                       cifar_test: int = 1000,
                       overwrite: bool = False,
-                      profile='hard') -> Dict:
-    """Write the toy VOC2007/VOC2012 detection + segmentation sets and the CIFAR-format set.
+                      profile='hard',
+                      formats: Sequence[str] = DEFAULT_FORMATS,
+                      coco_train: int = 160,
+                      coco_val: int = 80,
+                      cityscapes_train: int = 160,
+                      cityscapes_val: int = 60) -> Dict:
+    """Write the toy data sets: VOC2007/VOC2012 detection + segmentation and the CIFAR-format set by
+    default; COCO detection (with instance masks) and Cityscapes segmentation on request.
 
     VOC2012 holds ``max(voc12_trainval, seg_train + seg_val)`` images: ``Main/trainval.txt`` lists
     the first ``voc12_trainval``, ``Segmentation/train.txt`` the first ``seg_train`` and
     ``Segmentation/val.txt`` the next ``seg_val`` (the masks match the boxes of the same image).
+    Every split of every format has its own random stream, so the formats do not share images and
+    asking for one format leaves the files of the others unchanged.
 
     Args:
-        out_dir (str): Output folder; ``VOCdevkit`` and ``cifar-toy`` are created in it.
+        out_dir (str): Output folder; each format writes one folder in it (:data:`FORMAT_FOLDERS`:
+            ``VOCdevkit``, ``cifar-toy``, ``coco``, ``cityscapes``).
         seed (int): Non-negative seed; the same seed gives byte-identical files. Defaults to 0.
         voc07_trainval, voc07_test, voc12_trainval (int): Detection split sizes.
         seg_train, seg_val (int): Segmentation split sizes (VOC2012).
         cifar_train, cifar_test (int): Classification split sizes.
-        overwrite (bool): Delete existing ``VOCdevkit``/``cifar-toy`` folders in ``out_dir`` first.
-            Defaults to False, which refuses to write over them.
+        overwrite (bool): Delete the existing folders of the formats to write first. Defaults to
+            False, which refuses to write over them.
         profile (str | SceneProfile): ``'hard'`` (default) or ``'easy'``: see :class:`SceneProfile`.
-            Classification images are ``profile.cifar_side`` pixels square.
+            Classification images are ``profile.cifar_side`` pixels square, Cityscapes images
+            ``profile.cityscapes_size``.
+        formats (Sequence[str]): Any of :data:`FORMATS` (``'voc'``, ``'cifar'``, ``'coco'``,
+            ``'cityscapes'``). Defaults to ``('voc', 'cifar')``.
+        coco_train, coco_val (int): COCO ``train2017`` / ``val2017`` sizes.
+        cityscapes_train, cityscapes_val (int): Cityscapes ``train`` / ``val`` sizes.
 
     Returns:
         dict: :func:`summarize_toy_data` of what was written.
     """
     seed = _check_count('seed', seed)
     profile = get_profile(profile)
+    formats = _check_formats(formats)
     counts = dict(voc07_trainval=voc07_trainval, voc07_test=voc07_test,
                   voc12_trainval=voc12_trainval, seg_train=seg_train, seg_val=seg_val,
-                  cifar_train=cifar_train, cifar_test=cifar_test)
+                  cifar_train=cifar_train, cifar_test=cifar_test, coco_train=coco_train,
+                  coco_val=coco_val, cityscapes_train=cityscapes_train, cityscapes_val=cityscapes_val)
     counts = {k: _check_count(k, v) for k, v in counts.items()}
-    targets = [osp.join(out_dir, 'VOCdevkit'), osp.join(out_dir, 'cifar-toy')]
+    targets = [osp.join(out_dir, FORMAT_FOLDERS[fmt]) for fmt in formats]
     existing = [t for t in targets if osp.isdir(t) and os.listdir(t)]
     if existing and not overwrite:
         raise FileExistsError(f'{" and ".join(existing)} already exist(s); pass --overwrite '
@@ -736,7 +874,31 @@ def generate_toy_data(out_dir: str,
     for target in existing:
         shutil.rmtree(target)
 
-    voc07 = osp.join(out_dir, 'VOCdevkit', 'VOC2007')
+    if 'voc' in formats:
+        _write_voc(osp.join(out_dir, 'VOCdevkit'), seed, counts, profile)
+    if 'cifar' in formats:
+        cifar = osp.join(out_dir, 'cifar-toy')
+        os.makedirs(cifar, exist_ok=True)
+        _write_cifar_split(osp.join(cifar, 'train'), seed, 'cifar_train', counts['cifar_train'], True,
+                           profile)
+        _write_cifar_split(osp.join(cifar, 'test'), seed, 'cifar_test', counts['cifar_test'], False,
+                           profile)
+        write_cifar_pickle(
+            osp.join(cifar, 'meta'), {
+                b'fine_label_names': [name.encode() for name in CIFAR_TOY_CLASSES],
+                b'coarse_label_names': [name.encode() for name in CIFAR_TOY_COARSE_CLASSES],
+            })
+    if 'coco' in formats:
+        for split, num in (('train2017', counts['coco_train']), ('val2017', counts['coco_val'])):
+            _write_coco_split(osp.join(out_dir, 'coco'), split, seed, num, profile)
+    if 'cityscapes' in formats:
+        for split, num in (('train', counts['cityscapes_train']), ('val', counts['cityscapes_val'])):
+            _write_cityscapes_split(osp.join(out_dir, 'cityscapes'), split, seed, num, profile)
+    return summarize_toy_data(out_dir, formats)
+
+
+def _write_voc(devkit: str, seed: int, counts: Dict[str, int], profile: SceneProfile) -> None:
+    voc07 = osp.join(devkit, 'VOC2007')
     ids07_tv = [f'{i + 1:06d}' for i in range(counts['voc07_trainval'])]
     ids07_test = [f'{i + 1 + len(ids07_tv):06d}' for i in range(counts['voc07_test'])]
     _write_voc_images(voc07, 'VOC2007', ids07_tv, seed, 'voc2007_trainval', profile=profile)
@@ -744,7 +906,7 @@ def generate_toy_data(out_dir: str,
     _write_lines(osp.join(voc07, 'ImageSets', 'Main', 'trainval.txt'), ids07_tv)
     _write_lines(osp.join(voc07, 'ImageSets', 'Main', 'test.txt'), ids07_test)
 
-    voc12 = osp.join(out_dir, 'VOCdevkit', 'VOC2012')
+    voc12 = osp.join(devkit, 'VOC2012')
     num12 = max(counts['voc12_trainval'], counts['seg_train'] + counts['seg_val'])
     ids12 = [f'2012_{i + 1:06d}' for i in range(num12)]
     seg_tr = ids12[:counts['seg_train']]
@@ -754,26 +916,24 @@ def generate_toy_data(out_dir: str,
     _write_lines(osp.join(voc12, 'ImageSets', 'Segmentation', 'train.txt'), seg_tr)
     _write_lines(osp.join(voc12, 'ImageSets', 'Segmentation', 'val.txt'), seg_va)
 
-    cifar = osp.join(out_dir, 'cifar-toy')
-    os.makedirs(cifar, exist_ok=True)
-    _write_cifar_split(osp.join(cifar, 'train'), seed, 'cifar_train', counts['cifar_train'], True,
-                       profile)
-    _write_cifar_split(osp.join(cifar, 'test'), seed, 'cifar_test', counts['cifar_test'], False,
-                       profile)
-    write_cifar_pickle(
-        osp.join(cifar, 'meta'), {
-            b'fine_label_names': [name.encode() for name in CIFAR_TOY_CLASSES],
-            b'coarse_label_names': [name.encode() for name in CIFAR_TOY_COARSE_CLASSES],
-        })
-    return summarize_toy_data(out_dir)
+
+def _check_formats(formats) -> Tuple[str, ...]:
+    """``formats`` (a sequence or a comma-separated string) as a tuple in :data:`FORMATS` order."""
+    if isinstance(formats, str):
+        formats = [f.strip() for f in formats.split(',') if f.strip()]
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise ValueError(f'formats must be a non-empty subset of {list(FORMATS)}, got {list(formats)}.')
+    return tuple(fmt for fmt in FORMATS if fmt in formats)
 
 
 # ----------------------------------------------------------------------------------------------
 # Reading back: validation and per-split counts
 # ----------------------------------------------------------------------------------------------
-def _missing(path: str) -> FileNotFoundError:
-    return FileNotFoundError(f'{path} not found; generate the toy data with `{GENERATOR_COMMAND}` '
-                             '(or point --out at the folder that holds VOCdevkit/ and cifar-toy/).')
+def _missing(path: str, fmt: str = 'voc') -> FileNotFoundError:
+    command = GENERATOR_COMMAND + ('' if fmt in DEFAULT_FORMATS else f' --formats {fmt}')
+    return FileNotFoundError(f'{path} not found; generate the toy data with `{command}` (or point '
+                             f'--out at the folder that holds {FORMAT_FOLDERS[fmt]}/).')
 
 
 def _read_ids(path: str) -> List[str]:
@@ -783,9 +943,9 @@ def _read_ids(path: str) -> List[str]:
         return [line.strip() for line in f if line.strip()]
 
 
-def _image_size(path: str) -> Tuple[int, int]:
+def _image_size(path: str, fmt: str = 'voc') -> Tuple[int, int]:
     if not osp.isfile(path):
-        raise _missing(path)
+        raise _missing(path, fmt)
     with Image.open(path) as img:
         return img.size
 
@@ -837,7 +997,7 @@ def _load_pickle(path: str) -> dict:
     from mmkd.utils.safe_pickle import load_array_pickle
 
     if not osp.isfile(path):
-        raise _missing(path)
+        raise _missing(path, 'cifar')
     obj = load_array_pickle(path, encoding='bytes')
     if not isinstance(obj, dict):
         raise ValueError(f'{path} does not hold a CIFAR dict (got {type(obj).__name__}).')
@@ -859,11 +1019,78 @@ def _summarize_cifar(cifar_dir: str, split: str, names: Sequence[str]) -> Dict:
     return dict(images=len(labels), per_class=dict(zip(names, counts.tolist())))
 
 
-def summarize_toy_data(out_dir: str) -> Dict:
+def _summarize_coco(coco_dir: str, split: str) -> Dict:
+    from pycocotools import mask as mask_utils
+
+    path = osp.join(coco_dir, 'annotations', f'instances_{split}.json')
+    if not osp.isfile(path):
+        raise _missing(path, 'coco')
+    with open(path) as f:
+        content = json.load(f)
+    names = {cat['id']: cat['name'] for cat in content['categories']}
+    if sorted(names.values()) != sorted(TOY_CLASSES):
+        raise ValueError(f'{path}: categories {sorted(names.values())} are not {list(TOY_CLASSES)}.')
+    sizes = {}
+    for image in content['images']:
+        size = (image['width'], image['height'])
+        if _image_size(osp.join(coco_dir, split, image['file_name']), 'coco') != size:
+            raise ValueError(f'{path}: image {image["id"]} has width/height {size}, its JPEG differs.')
+        sizes[image['id']] = size
+    per_class = dict.fromkeys(TOY_CLASSES, 0)
+    for ann in content['annotations']:
+        where = f'{path}: annotation {ann.get("id")}'
+        if ann['image_id'] not in sizes or ann['category_id'] not in names:
+            raise ValueError(f'{where}: unknown image_id {ann["image_id"]} or category_id '
+                             f'{ann["category_id"]}.')
+        width, height = sizes[ann['image_id']]
+        x, y, w, h = ann['bbox']
+        if not (0 <= x and 0 <= y and w > 0 and h > 0 and x + w <= width and y + h <= height):
+            raise ValueError(f'{where}: bbox {ann["bbox"]} is not inside the {width}x{height} image.')
+        rle = ann['segmentation']
+        if not isinstance(rle, dict) or list(rle['size']) != [height, width]:
+            raise ValueError(f'{where}: segmentation is not an RLE of the {width}x{height} image.')
+        if float(mask_utils.area(rle)) != ann['area'] or mask_utils.toBbox(rle).tolist() != ann['bbox']:
+            raise ValueError(f'{where}: area or bbox differ from those of its mask.')
+        per_class[names[ann['category_id']]] += 1
+    return dict(images=len(sizes), instances=sum(per_class.values()), per_class=per_class)
+
+
+def _summarize_cityscapes(root: str, split: str) -> Dict:
+    img_dir, gt_dir = osp.join(root, 'leftImg8bit', split), osp.join(root, 'gtFine', split)
+    if not osp.isdir(img_dir):
+        raise _missing(img_dir, 'cityscapes')
+    suffix = '_leftImg8bit.png'
+    per_class = dict.fromkeys(TOY_CLASSES, 0)
+    allowed = set(range(len(TOY_SEG_CLASSES))) | {IGNORE_INDEX}
+    num = 0
+    for city in sorted(os.listdir(img_dir)):
+        for name in sorted(os.listdir(osp.join(img_dir, city))):
+            if not name.endswith(suffix):
+                continue
+            size = _image_size(osp.join(img_dir, city, name), 'cityscapes')
+            png = osp.join(gt_dir, city, name[:-len(suffix)] + '_gtFine_labelTrainIds.png')
+            if not osp.isfile(png):
+                raise _missing(png, 'cityscapes')
+            with Image.open(png) as img:
+                if img.mode != 'L' or img.size != size:
+                    raise ValueError(f'{png}: expected a grey (L) PNG of size {size}, '
+                                     f'got mode {img.mode} size {img.size}.')
+                values = set(np.unique(np.asarray(img)).tolist())
+            if not values <= allowed:
+                raise ValueError(f'{png}: train ids {sorted(values - allowed)} outside 0..6 and 255.')
+            for value in values - {0, IGNORE_INDEX}:
+                per_class[TOY_CLASSES[value - 1]] += 1
+            num += 1
+    return dict(images=num, per_class=per_class)
+
+
+def summarize_toy_data(out_dir: str, formats=None) -> Dict:
     """Re-read a generated toy data folder, check its consistency and count it per split and class.
 
     Args:
-        out_dir (str): Folder holding ``VOCdevkit`` and ``cifar-toy``.
+        out_dir (str): Folder holding ``VOCdevkit``, ``cifar-toy``, ``coco`` and/or ``cityscapes``.
+        formats (Sequence[str] | str, optional): The formats to check (:data:`FORMATS`); by default
+            those whose folder exists in ``out_dir``.
 
     Returns:
         dict: ``out_dir`` and ``splits``: a list of dicts with ``task``, ``name``, ``images``,
@@ -871,25 +1098,44 @@ def summarize_toy_data(out_dir: str) -> Dict:
         segmentation and classification) and, for detection, ``instances``.
 
     Raises:
-        FileNotFoundError: A listed or expected file is missing.
-        ValueError: A file is inconsistent (size mismatch, unknown class, bad box or label value).
+        FileNotFoundError: A listed or expected file is missing, or ``out_dir`` holds no toy data.
+        ValueError: A file is inconsistent (size mismatch, unknown class, bad box, mask or label
+            value).
     """
-    voc07 = osp.join(out_dir, 'VOCdevkit', 'VOC2007')
-    voc12 = osp.join(out_dir, 'VOCdevkit', 'VOC2012')
-    cifar = osp.join(out_dir, 'cifar-toy')
+    if formats is None:
+        formats = [fmt for fmt, folder in FORMAT_FOLDERS.items() if osp.isdir(osp.join(out_dir, folder))]
+        if not formats:
+            raise FileNotFoundError(
+                f'{out_dir} holds none of {", ".join(f + "/" for f in FORMAT_FOLDERS.values())}; '
+                f'generate the toy data with `{GENERATOR_COMMAND}`.')
+    formats = _check_formats(formats)
     splits = []
-    for year_dir, year, list_name in ((voc07, 'VOC2007', 'trainval.txt'), (voc07, 'VOC2007', 'test.txt'),
-                                      (voc12, 'VOC2012', 'trainval.txt')):
-        info = _summarize_detection(year_dir, list_name)
-        splits.append(dict(task='detection', name=f'{year} {list_name[:-4]}', **info))
-    for list_name in ('train.txt', 'val.txt'):
-        info = _summarize_segmentation(voc12, list_name)
-        splits.append(dict(task='segmentation', name=f'VOC2012 seg {list_name[:-4]}', **info))
-    meta = _load_pickle(osp.join(cifar, 'meta'))
-    names = [n.decode() if isinstance(n, bytes) else n for n in meta['fine_label_names']]
-    for split in ('train', 'test'):
-        splits.append(dict(task='classification', name=f'cifar-toy {split}',
-                           **_summarize_cifar(cifar, split, names)))
+    if 'voc' in formats:
+        voc07 = osp.join(out_dir, 'VOCdevkit', 'VOC2007')
+        voc12 = osp.join(out_dir, 'VOCdevkit', 'VOC2012')
+        for year_dir, year, list_name in ((voc07, 'VOC2007', 'trainval.txt'),
+                                          (voc07, 'VOC2007', 'test.txt'),
+                                          (voc12, 'VOC2012', 'trainval.txt')):
+            info = _summarize_detection(year_dir, list_name)
+            splits.append(dict(task='detection', name=f'{year} {list_name[:-4]}', **info))
+        for list_name in ('train.txt', 'val.txt'):
+            info = _summarize_segmentation(voc12, list_name)
+            splits.append(dict(task='segmentation', name=f'VOC2012 seg {list_name[:-4]}', **info))
+    if 'cifar' in formats:
+        cifar = osp.join(out_dir, 'cifar-toy')
+        meta = _load_pickle(osp.join(cifar, 'meta'))
+        names = [n.decode() if isinstance(n, bytes) else n for n in meta['fine_label_names']]
+        for split in ('train', 'test'):
+            splits.append(dict(task='classification', name=f'cifar-toy {split}',
+                               **_summarize_cifar(cifar, split, names)))
+    if 'coco' in formats:
+        for split in ('train2017', 'val2017'):
+            splits.append(dict(task='detection', name=f'COCO {split}',
+                               **_summarize_coco(osp.join(out_dir, 'coco'), split)))
+    if 'cityscapes' in formats:
+        for split in ('train', 'val'):
+            splits.append(dict(task='segmentation', name=f'cityscapes {split}',
+                               **_summarize_cityscapes(osp.join(out_dir, 'cityscapes'), split)))
     return dict(out_dir=out_dir, splits=splits)
 
 
