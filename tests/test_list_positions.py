@@ -354,13 +354,66 @@ def test_write_points_errors_and_pairing(r18_config, tmp_path, capsys):
     student = [point('s1', [1, 8, 16, 16]), point('s2', [1, 16, 8, 8]), point('s3', [1, 32, 4, 4])]
     teacher = [point('t1', [1, 64, 8, 8]), point('t2', [1, 128, 4, 4])]
     pairs = tool.pair_points(student, teacher)
-    assert [(s['stage'], t['stage']) for s, t in pairs] == [('s2', 't1'), ('s3', 't2')]  # the deepest
+    assert [(s['stage'], t['stage']) for s, t in pairs] == [('s2', 't1'), ('s3', 't2')]  # same sizes
     text = tool.points_config(pairs, 1e-4, ['header'])
     namespace = {}
     exec(text, namespace)
     assert namespace['ofd_points']['stage1']['connector'] == dict(type='mmkd.ConvBNConnector')
+    # sizes pair up even when they are not the deepest points of the student
     teacher[0]['shape'] = [1, 64, 16, 16]
+    assert [(s['stage'], t['stage']) for s, t in tool.pair_points(student, teacher)] == [('s1', 't1'),
+                                                                                         ('s3', 't2')]
+    # several student points at one size (MobileNetV2 layers): the deepest of them; a teacher size the
+    # student lacks is left out
+    student.insert(1, point('s1b', [1, 8, 16, 16]))
+    teacher.append(point('t3', [1, 256, 2, 2]))
+    assert [(s['stage'], t['stage']) for s, t in tool.pair_points(student, teacher)] == [('s1b', 't1'),
+                                                                                         ('s3', 't2')]
+    # no size in common: the deepest points stage by stage, the connectors resize
+    teacher = [point('t1', [1, 64, 12, 12]), point('t2', [1, 128, 6, 6])]
+    pairs = tool.pair_points(student, teacher)
+    assert [(s['stage'], t['stage']) for s, t in pairs] == [('s2', 't1'), ('s3', 't2')]
     namespace = {}
-    exec(tool.points_config(tool.pair_points(student, teacher), 1e-4, ['header']), namespace)
+    exec(tool.points_config(pairs, 1e-4, ['header']), namespace)
     resized = dict(type='mmkd.ConvBNConnector', resize='bilinear')
     assert namespace['ofd_points']['stage1']['connector'] == resized
+    assert namespace['ofd_points']['stage2']['connector'] == resized
+
+
+# the OFD configs whose MobileNetV2 student positions are pre-ReLU6 expansions, and their points file
+MBV2_OFD = [('configs/overhaul_ssd_r50_mbv2_toy.py', 'configs/_base_/distill/ofd_ssd_r50_mbv2.py'),
+            pytest.param('configs/overhaul_deeplabv3plus_r101_mbv2_toy.py',
+                         'configs/_base_/distill/ofd_deeplabv3plus_r101_mbv2.py', marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize('config,points_file', MBV2_OFD)
+def test_write_points_gives_the_mobilenetv2_positions_of_the_ofd_configs(config, points_file, tmp_path,
+                                                                          monkeypatch, capsys):
+    """mmdet's (SSDLite) and mmseg's (DeepLabV3+) MobileNetV2: the expansion conv's pre-ReLU6 input of the
+    layers after each output and after the last layer at each resolution, paired with the teacher stage of
+    the same size: the positions, margins and halving weights the OFD configs use."""
+    from mmengine.config import Config
+
+    monkeypatch.chdir(REPO)
+    out = tmp_path / 'ofd_points.py'
+    tool.main([config, '--filter', 'x^', '--write-points', str(out)])
+    printed = capsys.readouterr().out
+    expected = Config.fromfile(points_file).ofd_points
+    written = Config.fromfile(str(out)).ofd_points
+    # the configs' backbone points (the DeepLabV3+ ones also distil two head positions)
+    backbone = [p for p in expected.values() if p.student.source.startswith('backbone.')]
+    assert [(p.student.source, p.student.io) for p in written.values()] == \
+        [(p.student.source, p.student.io) for p in backbone]
+    assert [p.teacher for p in written.values()] == [p.teacher for p in backbone]
+    assert [p.teacher_transform for p in written.values()] == [p.teacher_transform for p in backbone]
+    weights = [p.loss.loss_weight for p in written.values()]
+    assert weights == [1e-4 / 2 ** (len(weights) - 1 - k) for k in range(len(weights))]
+    if 'ssd' in config:
+        assert weights == [p.loss.loss_weight for p in backbone]  # 1e-4 / (4, 2, 1)
+        # every expansion of mmdet's inverted residuals is listed, with its BN and its shape at 300 px
+        for layer, channels, size in (('layer2', 96, 150), ('layer3', 144, 75), ('layer4', 192, 38),
+                                      ('layer6', 576, 19)):
+            assert (f"dict(source='backbone.{layer}.0.expand_conv.activate', io='input', call=-1), "
+                    f"bn='backbone.{layer}.0.expand_conv.bn', shape (1, {channels}, {size}, {size})") in printed
+        assert "bn='backbone.conv2.bn', shape (1, 1280, 10, 10)" in printed
+        assert 'left out' not in out.read_text()

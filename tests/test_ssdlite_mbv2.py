@@ -1,12 +1,14 @@
-"""The SSDLite-MobileNetV2 detection student and its OFD distillation from the SSD300 ResNet-50 teacher.
+"""The SSDLite-MobileNetV2 detection student and its distillation from the SSD300 teachers.
 
 The student is mmdet's SSDLite at 300x300 (anchors for the six 19-1 px maps); its toy twin trains and tests
-through tools/ like the ResNet-18 student, and the OFD positions are pre-ReLU6 features at the teacher's
-strides and sizes.
+through tools/ like the ResNet-18 student; the OFD positions are pre-ReLU6 features at the teacher's
+strides and sizes, and so are the positions of the method-zoo configs (FitNets, CWD, PKD, MGD): signed
+features at the sizes of the teacher features they are paired with.
 """
 import copy
 import json
 import os.path as osp
+import re
 
 import mmdet
 import pytest
@@ -151,6 +153,90 @@ def test_ofd_points_are_pre_relu6_at_the_teachers_sizes(config, monkeypatch):
     assert [point.loss.loss_weight for point in model.distill_points.values()] == weights
 
 
+# method-zoo configs with the SSDLite student: point -> one (student channels, teacher channels, size at
+# 300 px) per position pair; CWD's class score maps hold anchors x (classes + 1) channels, written
+# ('cls', student anchors, teacher anchors)
+ZOO = {
+    'fitnets/fitnets_ssd_r50_mbv2': {'hint': [(32, 512, 38)]},
+    'fitnets/fitnets-1stage_ssd_r50_mbv2': {'hint': [(32, 512, 38)]},
+    'cwd/cwd_ssd_r50_mbv2': {'cls19': [(('cls', 6), ('cls', 6), 19)], 'cls10': [(('cls', 6), ('cls', 6), 10)],
+                             'cls5': [(('cls', 6), ('cls', 6), 5)], 'cls3': [(('cls', 6), ('cls', 4), 3)]},
+    'pkd/pkd_ssd_r50_mbv2': {'pkd': [(96, 1024, 19), (1280, 512, 10), (512, 256, 5), (256, 256, 3)]},
+    'mgd/mgd_ssd_r50_mbv2': {'neck19': [(96, 1024, 19)], 'neck10': [(1280, 512, 10)], 'neck5': [(512, 256, 5)],
+                             'neck3': [(256, 256, 3)], 'neck1': [(128, 256, 1)]},
+}
+ZOO_CONFIGS = [f'configs/{name}_toy.py' for name in ZOO] + [
+    pytest.param(f'configs/{name}_voc0712.py', marks=pytest.mark.slow) for name in ZOO]
+
+
+def channels(value, num_classes):
+    return value[1] * (num_classes + 1) if isinstance(value, tuple) else value
+
+
+@pytest.mark.parametrize('config', ZOO_CONFIGS)
+def test_zoo_points_are_pre_activation_at_the_teachers_sizes(config, monkeypatch):
+    """Each student position is a signed feature (a linear bottleneck output, the input of a ReLU6 -- checked
+    against the ReLU6's own output -- or a score map) of the size of the teacher feature it is paired with,
+    with the expected channels; the connectors (MGD: the loss's align conv) map it to the teacher's channels;
+    one loss step gives a finite, positive loss per point with the documented weights."""
+    monkeypatch.chdir(REPO)
+    cfg = Config.fromfile(config)
+    expected = ZOO[osp.relpath(config, 'configs').rsplit('_', 1)[0]]
+    assert list(cfg.model.distill_points) == list(expected)
+    init_default_scope('mmdet')
+    cfg.model.teacher.checkpoint = None
+    model = MODELS.build(cfg.model)
+    model.train()
+    num_classes = cfg.model.student.bbox_head.num_classes
+    # the output of every ReLU6 whose input a point records
+    def positions(point):
+        return point.student if isinstance(point.student, list) else [point.student]
+
+    relu6_inputs = [p.source for point in cfg.model.distill_points.values() for p in positions(point)
+                    if isinstance(p, dict) and p.get('io') == 'input']
+    outputs, handles = {}, []
+    for src in relu6_inputs:
+        module = model.student.get_submodule(src)
+        assert isinstance(module, torch.nn.ReLU6), src
+        handles.append(module.register_forward_hook(
+            lambda m, a, out, src=src: outputs.__setitem__(src, out.detach().clone())))
+    from test_distill_configs import detection_samples
+    losses = model.loss(torch.randn(2, 3, 300, 300), detection_samples(2, (300, 300)))
+    for handle in handles:
+        handle.remove()
+    assert sorted(outputs) == sorted(relu6_inputs)
+    for name, pairs in expected.items():
+        student, teacher = model._features(name)
+        point = model.distill_points[name]
+        connected, _ = point.align(student, teacher)
+        if not isinstance(student, list):
+            student, teacher, connected = [student], [teacher], [connected]
+        assert len(student) == len(teacher) == len(pairs)
+        for pos, s, t, c, (s_ch, t_ch, size) in zip(positions(cfg.model.distill_points[name]), student, teacher,
+                                                    connected, pairs):
+            s_ch, t_ch = channels(s_ch, num_classes), channels(t_ch, num_classes)
+            assert tuple(s.shape) == (2, s_ch, size, size), name
+            assert tuple(t.shape) == (2, t_ch, size, size), name
+            assert s.min() < 0 < s.max(), name  # pre-activation: nothing has clipped it
+            if isinstance(pos, dict) and pos.get('io') == 'input':  # the ReLU6 of it is the module's output
+                torch.testing.assert_close(torch.nn.functional.relu6(s.detach()), outputs[pos.source])
+            if name.startswith('neck'):  # MGD: the loss aligns the channels
+                assert (point.loss.student_channels, point.loss.teacher_channels) == (s_ch, t_ch)
+            else:
+                assert tuple(c.shape) == tuple(t.shape), name
+        assert torch.isfinite(losses[f'loss_distill_{name}']) and losses[f'loss_distill_{name}'] > 0, name
+    loss_cfg = {name: point.loss for name, point in cfg.model.distill_points.items()}
+    if 'fitnets' in config:
+        assert loss_cfg['hint'].loss_weight == 200.0
+        assert cfg.model.distill_points.hint.connector.act == 'relu'
+    elif 'cwd' in config:
+        assert {(v.tau, v.loss_weight) for v in loss_cfg.values()} == {(4.0, 3.0)}
+    elif 'pkd' in config:
+        assert loss_cfg['pkd'].loss_weight == 6.0
+    else:
+        assert {(v.alpha_mgd, v.lambda_mgd) for v in loss_cfg.values()} == {(2e-5, 0.65)}
+
+
 # two short iterations, a checkpoint at the last, validation and test on four images
 SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
          'default_hooks.logger.interval=1', 'val_dataloader.dataset.indices=4',
@@ -167,11 +253,16 @@ def test_toy_student_trains_and_tests_through_the_tools(toy_workspace):
     assert 'pascal_voc/mAP' in out and 'pascal_voc/mAP' in json.loads((wd / 'metrics.json').read_text())
 
 
-@pytest.mark.slow
-def test_toy_ofd_trains_and_tests_through_the_tools(toy_workspace):
+@pytest.fixture(scope='module')
+def teacher(toy_workspace):
+    """The toy SSD300 ResNet-50 teacher after two iterations, as a --cfg-options item."""
     run_tool(toy_workspace, 'tools/train.py', 'configs/ssd/ssd300_r50_toy.py', '--work-dir',
              'work_dirs/ssdlite_teacher', '--cfg-options', *SHORT)
-    teacher = 'model.teacher.checkpoint=work_dirs/ssdlite_teacher/iter_2.pth'
+    return 'model.teacher.checkpoint=work_dirs/ssdlite_teacher/iter_2.pth'
+
+
+@pytest.mark.slow
+def test_toy_ofd_trains_and_tests_through_the_tools(toy_workspace, teacher):
     out = run_tool(toy_workspace, 'tools/train.py', OFD_TOY, '--work-dir', 'work_dirs/ssdlite_ofd',
                    '--cfg-options', *SHORT, teacher)
     for key in ('loss_cls', 'loss_bbox', 'loss_distill_stage1', 'loss_distill_stage2', 'loss_distill_stage3',
@@ -182,3 +273,21 @@ def test_toy_ofd_trains_and_tests_through_the_tools(toy_workspace):
     out = run_tool(toy_workspace, 'tools/test.py', OFD_TOY, str(wd / 'iter_2.pth'), '--cfg-options',
                    'test_dataloader.dataset.indices=4', teacher)
     assert 'pascal_voc/mAP' in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', list(ZOO))
+def test_toy_zoo_config_trains_and_tests_through_the_tools(toy_workspace, teacher, name):
+    """Two iterations of each method's toy twin through tools/train.py log every distillation loss and
+    save the student twin; tools/test.py evaluates the distilled checkpoint (mAP in its JSON output)."""
+    config = f'configs/{name}_toy.py'
+    wd = toy_workspace / 'work_dirs' / osp.basename(name)
+    out = run_tool(toy_workspace, 'tools/train.py', config, '--work-dir', str(wd), '--cfg-options', *SHORT,
+                   teacher, 'teacher_eval=False')
+    for key in ['loss_cls', 'loss_bbox'] + [f'loss_distill_{point}' for point in ZOO[name]]:
+        assert re.search(rf'{key}: [0-9.e+-]+', out), key
+    assert (wd / 'iter_2.pth').is_file() and (wd / 'iter_2_student.pth').is_file()
+    out = run_tool(toy_workspace, 'tools/test.py', config, str(wd / 'iter_2.pth'), '--out',
+                   str(wd / 'metrics.json'), '--cfg-options', 'test_dataloader.dataset.indices=4', teacher)
+    metrics = json.loads((wd / 'metrics.json').read_text())
+    assert 0.0 <= metrics['pascal_voc/mAP'] <= 1.0

@@ -50,15 +50,20 @@ At the end, for mmdet/mmseg ResNet backbones and MobileNetV2 backbones, the Over
 distillation positions (Heo et al., ICCV 2019) are suggested with the BN that gives the teacher margin:
 ResNet: for every stage, the input of the last call of the last block's ``relu`` (stage output before
 its final ReLU) with that block's last BN (``bn3`` of a Bottleneck, ``bn2`` of a BasicBlock).
-MobileNetV2: for every backbone output (``out_indices``), the pre-ReLU6 output of the expansion conv
-of the next layer's first block -- the first op that reads the stage output, before any stride -- with
-that conv's BN, as the official OFD MobileNetV2 code does; the last layer has no following ReLU, so its
-own (linear) output is the position, with its last BN.
+MobileNetV2 (mmdet's and mmseg's): for every backbone output (``out_indices``) and for the last layer at
+each resolution (the one whose next layer downsamples), the pre-ReLU6 output of the expansion conv of the
+next layer's first block (mmdet ``<layer>.0.expand_conv``, mmseg ``<layer>.0.conv.0``) -- the first op
+that reads the layer output, before any stride, so the feature keeps that layer's resolution -- with that
+conv's BN, as the official OFD MobileNetV2 code does; mmdet's final 1x1 ``conv2`` gives its own pre-ReLU6
+input; an mmseg last layer has no following ReLU, so its own (linear) output is the position, with its
+last BN.
 
 ``--write-points OUT.py`` (distillation configs only) traces the student and the teacher, pairs their
-suggested positions stage by stage (the deepest ones when one side has more) and writes them as a config
-file holding ``ofd_points = dict(stage1=dict(student=..., teacher=..., connector=..., teacher_transform=...,
-loss=...), ...)``: a distillation config inherits it (``_base_ = [..., 'OUT.py']``, then
+suggested positions by spatial size (per size the deepest of each side, in the teacher's stage order;
+teacher stages whose size the student lacks are left out and named in the file; with no size in common,
+stage by stage from the deepest, resized) and writes them as a config file holding
+``ofd_points = dict(stage1=dict(student=..., teacher=..., connector=..., teacher_transform=..., loss=...),
+...)``: a distillation config inherits it (``_base_ = [..., 'OUT.py']``, then
 ``model = dict(distill_points={{_base_.ofd_points}})``) or the dict is pasted into ``distill_points``.
 Loss weights follow the recipe: ``--loss-weight`` (default 1e-4, the ImageNet-sized constant; 1e-3 for
 CIFAR-sized inputs) halved per stage toward the shallow ones; a spatial size that differs between the
@@ -440,22 +445,49 @@ def _conv_module_point(stage: str, name: str, conv_module: nn.Module, tracer: Ca
                 bn=f'{name}.{conv_module.norm_name}', shape=_input_shape(tracer, f'{name}.activate'))
 
 
-def _expansion_point(stage: str, name: str, layer: nn.Module, tracer: CallTracer) -> Optional[dict]:
-    """The expansion conv (1x1, groups 1, then BN and ReLU6) of the first inverted residual of a layer."""
-    if not isinstance(layer, nn.Sequential) or not hasattr(layer[0], 'conv'):
-        return _conv_module_point(stage, name, layer, tracer)
-    convs = layer[0].conv
-    first = convs[0]
-    conv = getattr(first, 'conv', None)
-    if len(convs) < 3 or conv is None or conv.groups != 1 or tuple(conv.kernel_size) != (1, 1):
+def _block_expansion(block: nn.Module) -> Optional[Tuple[str, nn.Module]]:
+    """(name inside the block, ConvModule) of the expansion conv (1x1, groups 1, then BN and ReLU6) of an
+    inverted residual block, or None: mmdet's ``InvertedResidual`` names it ``expand_conv`` (absent when
+    the expand ratio is 1), mmseg's is the first of the three ConvModules of its ``conv`` Sequential."""
+    expand = getattr(block, 'expand_conv', None)
+    if expand is not None:
+        return 'expand_conv', expand
+    convs = getattr(block, 'conv', None)
+    if not isinstance(convs, nn.Sequential) or len(convs) < 3:
         return None
-    return _conv_module_point(stage, f'{name}.0.conv.0', first, tracer)
+    conv = getattr(convs[0], 'conv', None)
+    if conv is None or conv.groups != 1 or tuple(conv.kernel_size) != (1, 1):
+        return None
+    return 'conv.0', convs[0]
+
+
+def _expansion_point(stage: str, name: str, layer: nn.Module, tracer: CallTracer) -> Optional[dict]:
+    """The pre-activation of the expansion conv of the first inverted residual of a layer, or of the layer
+    itself when it is a ConvModule (mmdet's final 1x1 ``conv2``)."""
+    if not isinstance(layer, nn.Sequential):
+        return _conv_module_point(stage, name, layer, tracer)
+    found = _block_expansion(layer[0]) if len(layer) else None
+    if found is None:
+        return None
+    return _conv_module_point(stage, f'{name}.0.{found[0]}', found[1], tracer)
+
+
+def _mobilenet_stage_ends(prefix: str, backbone: nn.Module, tracer: CallTracer) -> List[int]:
+    """Indices (into ``backbone.layers``) of the backbone outputs (``out_indices``) and of the last layer at
+    each resolution (the next layer changes the spatial size), in order."""
+    layers = list(backbone.layers)
+    sizes = [_output_shape(tracer, f'{prefix}.{layer}') for layer in layers]
+    ends = {i for i in backbone.out_indices if 0 <= i < len(layers)}
+    for i in range(len(layers) - 1):
+        if sizes[i] is not None and sizes[i + 1] is not None and sizes[i][2:] != sizes[i + 1][2:]:
+            ends.add(i)
+    return sorted(ends)
 
 
 def _mobilenet_positions(prefix: str, backbone: nn.Module, tracer: CallTracer) -> List[dict]:
     points = []
     layers = list(backbone.layers)
-    for index in sorted(backbone.out_indices):
+    for index in _mobilenet_stage_ends(prefix, backbone, tracer):
         stage = layers[index]
         if index + 1 < len(layers):
             nxt = layers[index + 1]
@@ -469,16 +501,27 @@ def _mobilenet_positions(prefix: str, backbone: nn.Module, tracer: CallTracer) -
         if isinstance(layer, nn.Sequential):
             # last inverted-residual layer: linear bottleneck output, margin from its last BN
             last = len(layer) - 1
-            norm = layer[last].conv[-1].norm_name
+            block = layer[last]
+            linear = getattr(block, 'linear_conv', None)  # mmdet
+            if linear is not None:
+                bn = f'{prefix}.{stage}.{last}.linear_conv.{linear.norm_name}'
+            else:  # mmseg
+                bn = f'{prefix}.{stage}.{last}.conv.{len(block.conv) - 1}.{block.conv[-1].norm_name}'
             points.append(dict(stage=stage, position=dict(source=f'{prefix}.{stage}', io='output', call=-1),
-                               bn=f'{prefix}.{stage}.{last}.conv.{len(layer[last].conv) - 1}.{norm}',
-                               shape=_output_shape(tracer, f'{prefix}.{stage}'),
+                               bn=bn, shape=_output_shape(tracer, f'{prefix}.{stage}'),
                                note='linear bottleneck output (no activation follows)'))
         else:
             point = _conv_module_point(stage, f'{prefix}.{stage}', layer, tracer)
             if point is not None:
                 points.append(point)
-    return points
+    # mmdet: the layer before `conv2` and `conv2` itself both name conv2's pre-ReLU6 input; keep one
+    seen, unique = set(), []
+    for point in points:
+        key = None if point['position'] is None else point['position']['source']
+        if key is None or key not in seen:
+            unique.append(point)
+            seen.add(key)
+    return unique
 
 
 def suggest_ofd(model: nn.Module, tracer: CallTracer) -> List[dict]:
@@ -508,7 +551,8 @@ def format_suggestions(suggestions: List[dict], width: Optional[int] = DEFAULT_W
     lines = []
     for sug in suggestions:
         what = ('stage outputs before their last ReLU' if sug['kind'] == 'ResNet' else
-                'pre-ReLU6 expansion of each output, read by the next layer')
+                'pre-ReLU6 expansion read by the next layer, for each output and the last layer at each '
+                'resolution')
         heading = (f"Suggested OFD positions for {sug['type']} '{sug['backbone']}' ({what}); "
                    "teacher_transform=dict(type='mmkd.MarginReLU', bn=<bn>):")
         lines += wrap_text(heading, width, indent=NOTE_INDENT)
@@ -522,10 +566,32 @@ def format_suggestions(suggestions: List[dict], width: Optional[int] = DEFAULT_W
     return '\n'.join(lines)
 
 
+def _spatial_size(point: dict) -> Optional[Tuple[int, ...]]:
+    return tuple(point['shape'][2:]) if point.get('shape') is not None else None
+
+
 def pair_points(student: List[dict], teacher: List[dict]) -> List[Tuple[dict, dict]]:
-    """Student and teacher OFD points stage by stage; with unequal counts the deepest ones are paired."""
+    """Student and teacher OFD points, in the teacher's stage order.
+
+    Points of the same spatial size pair up: per size, the deepest ones of each side, so that a teacher
+    stage gets the student's last feature at its resolution (a MobileNetV2 has several layers per
+    resolution); teacher stages whose size the student lacks are left out. When no size is shared (or the
+    shapes are unknown), the deepest points of each side pair stage by stage and the connectors resize.
+    """
     student = [p for p in student if p['position'] is not None]
     teacher = [p for p in teacher if p['position'] is not None]
+    by_size = defaultdict(lambda: ([], []))
+    for side, points in ((0, student), (1, teacher)):
+        for p in points:
+            if _spatial_size(p) is not None:
+                by_size[_spatial_size(p)][side].append(p)
+    pairs = []
+    for s_points, t_points in by_size.values():
+        count = min(len(s_points), len(t_points))
+        pairs += zip(s_points[len(s_points) - count:], t_points[len(t_points) - count:])
+    if pairs:
+        order = {id(t): k for k, t in enumerate(teacher)}
+        return sorted(pairs, key=lambda pair: order[id(pair[1])])
     count = min(len(student), len(teacher))
     return list(zip(student[len(student) - count:], teacher[len(teacher) - count:]))
 
@@ -563,6 +629,8 @@ def write_points(path: str, student: List[dict], teacher: List[dict], loss_weigh
                              'ResNet and MobileNetV2 backbones; write distill_points by hand from the table '
                              f'(python tools/analysis/list_positions.py {config} --model {side})')
     pairs = pair_points(student[0]['points'], teacher[0]['points'])
+    paired = {id(t) for _, t in pairs}
+    left_out = [p['stage'] for p in teacher[0]['points'] if p['position'] is not None and id(p) not in paired]
     header = [
         'Overhaul feature distillation points (Heo et al., ICCV 2019) suggested by '
         f'tools/analysis/list_positions.py for {config}: student {student[0]["type"]} '
@@ -573,6 +641,9 @@ def write_points(path: str, student: List[dict], teacher: List[dict], loss_weigh
         'or paste the dict into model.distill_points. Loss weights: the deepest point '
         f'{loss_weight!r} (--loss-weight), halved per stage toward the shallow ones (the paper: 1e-4 for '
         'ImageNet-sized inputs, 1e-3 for CIFAR).',
+        'Pairs: points of the same spatial size, per size the deepest of each side'
+        + (f"; teacher stages without a student point of their size, left out: {', '.join(left_out)}."
+           if left_out else '.'),
     ]
     out_dir = osp.dirname(osp.abspath(path))
     os.makedirs(out_dir, exist_ok=True)

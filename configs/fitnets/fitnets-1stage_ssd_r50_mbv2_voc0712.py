@@ -1,0 +1,13 @@
+# FitNets (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015), single stage: SSD300 ResNet-50 ->
+# SSDLite MobileNetV2 on PASCAL VOC 07+12 (300x300). The hint loss is added to the student's own losses
+# (weight 1) from the first iteration: the one-stage variant of the benchmarks (e.g. Tian et al., ICLR 2020);
+# fitnets_ssd_r50_mbv2_voc0712.py holds the paper's two stages.
+# Points: _base_/distill/fitnets_ssd_r50_mbv2.py (the two-stage configs' hint point, without their stages),
+# shared with the toy twin.
+# Teacher, trained first (OpenMMLab publishes no SSD300 ResNet-50):
+#   python tools/train.py configs/ssd/ssd300_r50_voc0712.py  -> work_dirs/ssd300_r50_voc0712/epoch_24.pth
+# Data: data/VOCdevkit with VOC2007 and VOC2012 (docs/data_preparation.md).
+_base_ = ['../_base_/distillers/ssd_r50_mbv2_voc0712.py', '../_base_/distill/fitnets_ssd_r50_mbv2.py']
+
+model = dict(
+    distill_points={{_base_.fitnets_points}})
