@@ -21,7 +21,7 @@ from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module, image_size
 from mmkd.utils.progress import training_progress
 from mmkd.utils.teacher_identity import teacher_identity
-from ..losses.utils import class_labels, flatten_classes
+from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
@@ -596,8 +596,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         tau = self.diagnostics['tau']
         s = flatten_classes(self.student_recorders.get(DIAGNOSTICS).float())
         t = flatten_classes(self.teacher_recorders.get(DIAGNOSTICS).float())
-        out = dict(distill_kl=F.kl_div(F.log_softmax(s / tau, dim=1), F.softmax(t / tau, dim=1),
-                                       reduction='sum') / s.shape[0])
+        out = dict(distill_kl=softmax_kl(s, t, tau).mean())
         if data_samples and hasattr(data_samples[0], 'gt_label') and s.shape[0] == len(data_samples):
             out['student_ce'] = F.cross_entropy(s, class_labels(data_samples, s.device))
         return out
