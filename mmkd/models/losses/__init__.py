@@ -1,5 +1,6 @@
 from .ab_loss import ABLoss, ab_loss
 from .at_loss import ATLoss, at_loss, attention_map
+from .base import DistillLoss, compute_dtype, needs_data_samples, promote, reduce_loss
 from .cckd_loss import CCKDLoss, correlation_matrix
 from .cwd_loss import ChannelWiseDivergence, channel_wise_divergence
 from .dist_loss import DISTLoss, dist_loss, pearson_rows
@@ -15,8 +16,11 @@ from .partial_l2_loss import PartialL2Loss, partial_l2
 from .pkd_loss import PKDLoss, pkd_loss, standardize_maps
 from .pkt_loss import PKTLoss, conditional_probabilities
 from .rkd_loss import RKDLoss, pairwise_distances, rkd_angle, rkd_distance
+from .utils import fit_weight, ignore_mask, kl_divergence, softmax_kl
 
-__all__ = ['KDLoss', 'PartialL2Loss', 'partial_l2', 'permute_non_argmax',
+__all__ = ['DistillLoss', 'compute_dtype', 'promote', 'reduce_loss', 'needs_data_samples', 'fit_weight',
+           'ignore_mask', 'kl_divergence', 'softmax_kl',
+           'KDLoss', 'PartialL2Loss', 'partial_l2', 'permute_non_argmax',
            'ATLoss', 'at_loss', 'attention_map', 'ChannelWiseDivergence', 'channel_wise_divergence',
            'DISTLoss', 'dist_loss', 'pearson_rows', 'HintLoss', 'hint_loss', 'MGDLoss', 'PKDLoss', 'pkd_loss',
            'standardize_maps', 'ABLoss', 'ab_loss', 'CCKDLoss', 'correlation_matrix', 'FSPLoss', 'fsp_matrix',

@@ -6,6 +6,7 @@ from torch import nn
 
 from mmkd.registry import MODELS
 from ..connectors.ft_translator import conv_bn_lrelu
+from .base import DistillLoss, reduce_loss
 
 PARAPHRASER_STAGE = 'paraphras'
 
@@ -38,7 +39,7 @@ class Paraphraser(nn.Module):
 
 
 @MODELS.register_module()
-class FTLoss(nn.Module):
+class FTLoss(DistillLoss):
     """Factor transfer; the loss owns the paraphraser and trains it in its own stage.
 
     - Paraphraser stage (:meth:`set_stage` with a name containing ``'paraphras'``, e.g.
@@ -69,7 +70,7 @@ class FTLoss(nn.Module):
 
     def __init__(self, in_channels: int, factor_rate: float = 0.5, p: int = 1, loss_weight: float = 1.0,
                  stage: str = 'transfer') -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int (the teacher feature channels), got '
                              f'{in_channels!r}')
@@ -81,7 +82,6 @@ class FTLoss(nn.Module):
         self.factor_rate = factor_rate
         self.factor_channels = max(1, int(round(factor_rate * in_channels)))
         self.p = p
-        self.loss_weight = loss_weight
         self.paraphraser = Paraphraser(in_channels, self.factor_channels)
         self.stage = stage
 
@@ -115,27 +115,27 @@ class FTLoss(nn.Module):
         finally:
             self.paraphraser.train(was_training)
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
         """Args:
             student (Tensor): Translator output, (N, k, H, W) (unused in the paraphraser stage).
-            teacher (Tensor): Teacher feature, (N, in_channels, H, W) (detached here).
+            teacher (Tensor): Teacher feature, (N, in_channels, H, W).
 
         Returns:
             Tensor: Scalar loss of the current stage.
         """
         if self.training_paraphraser:
             self._check_teacher(teacher)
-            t = teacher.detach().to(self._dtype)
-            return self.loss_weight * F.mse_loss(self.paraphraser(t), t)
+            t = teacher.to(self._dtype)
+            return reduce_loss((self.paraphraser(t) - t).pow(2), 'mean')
         f_t = self.teacher_factor(teacher)
         if student.shape != f_t.shape:
             raise ValueError(f'the student factor {tuple(student.shape)} does not match the teacher factor '
                              f'{tuple(f_t.shape)} (k = {self.factor_channels} = round(factor_rate * in_channels)); '
                              f'give the point connector=dict(type=\'mmkd.FTTranslator\', '
                              f'out_channels={self.factor_channels}) (and resize= for another spatial size)')
-        s = F.normalize(student.to(torch.promote_types(student.dtype, torch.float32)).flatten(1), dim=1)
+        s = F.normalize(student.flatten(1), dim=1)
         t = F.normalize(f_t.flatten(1), dim=1).to(s.dtype)
-        return self.loss_weight * torch.linalg.vector_norm(s - t, ord=self.p, dim=1).mean()
+        return reduce_loss(torch.linalg.vector_norm(s - t, ord=self.p, dim=1), 'mean')
 
     def extra_repr(self) -> str:
         return (f'in_channels={self.in_channels}, factor_channels={self.factor_channels}, p={self.p}, '

@@ -1,12 +1,16 @@
 """Masked generative distillation (Yang et al., "Masked Generative Distillation", ECCV 2022)."""
+from typing import Optional
+
 import torch
 from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, reduce_loss
+from .utils import pixel_weight_of
 
 
 @MODELS.register_module()
-class MGDLoss(nn.Module):
+class MGDLoss(DistillLoss):
     """MGD: ``alpha * sum((G(M * align(s)) - t)^2) / N`` (Yang et al., ECCV 2022, Eq. 2-4).
 
     The student feature is aligned to the teacher's channels by a 1x1 convolution (with bias; identity
@@ -17,6 +21,10 @@ class MGDLoss(nn.Module):
     torch's RNG (``torch.manual_seed`` makes it reproducible). The align and generator layers are trained
     with the student and are used only for the loss.
 
+    With a per-pixel weight (``ignore_index``), the aligned student feature is zeroed where the weight is
+    0 (as if the random mask had dropped those locations) and each location's squared error is weighted,
+    so an ignored pixel changes neither the loss nor its gradient.
+
     The loss owns layers sized by the channel counts, which the distiller does not infer (it fills only
     connectors): give both. Use ``mmkd.IdentityConnector`` (the default) in the point, or a resizing
     connector when the spatial sizes differ.
@@ -24,13 +32,17 @@ class MGDLoss(nn.Module):
     Args:
         student_channels (int): Channels of the student feature.
         teacher_channels (int): Channels of the teacher feature.
-        alpha_mgd (float): Loss weight ``alpha``. Defaults to 2e-5 (the paper's detection setting).
+        alpha_mgd (float): Loss weight ``alpha`` (the loss's ``loss_weight``). Defaults to 2e-5 (the
+            paper's detection setting).
         lambda_mgd (float): Masked ratio ``lambda`` in [0, 1). Defaults to 0.65.
+        ignore_index (int, optional): Segmentation label whose pixels are left out. Defaults to None.
     """
 
+    pixel_weight = True
+
     def __init__(self, student_channels: int, teacher_channels: int, alpha_mgd: float = 2e-5,
-                 lambda_mgd: float = 0.65) -> None:
-        super().__init__()
+                 lambda_mgd: float = 0.65, ignore_index: Optional[int] = None) -> None:
+        super().__init__(alpha_mgd, ignore_index)
         for name, value in (('student_channels', student_channels), ('teacher_channels', teacher_channels)):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f'{name} must be a positive int (the channels of the {name.split("_")[0]} '
@@ -39,7 +51,6 @@ class MGDLoss(nn.Module):
             raise ValueError(f'lambda_mgd is the masked ratio and must be in [0, 1), got {lambda_mgd}')
         self.student_channels = student_channels
         self.teacher_channels = teacher_channels
-        self.alpha_mgd = alpha_mgd
         self.lambda_mgd = lambda_mgd
         self.align = (nn.Conv2d(student_channels, teacher_channels, 1)
                       if student_channels != teacher_channels else None)
@@ -48,15 +59,30 @@ class MGDLoss(nn.Module):
             nn.ReLU(inplace=True),
             nn.Conv2d(teacher_channels, teacher_channels, 3, padding=1))
 
+    @property
+    def alpha_mgd(self) -> float:
+        """``alpha``: the loss weight."""
+        return self.loss_weight
+
+    @alpha_mgd.setter
+    def alpha_mgd(self, value: float) -> None:
+        self.loss_weight = value
+
+    def compute_dtype(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.dtype:
+        """The dtype of the loss's layers (float32 unless converted)."""
+        return self.generation[0].weight.dtype
+
     def random_mask(self, n: int, h: int, w: int, like: torch.Tensor) -> torch.Tensor:
         """(n, 1, h, w) mask of 1 (kept, probability ``1 - lambda_mgd``) and 0, from torch's RNG."""
         keep = torch.rand(n, 1, h, w, device=like.device) >= self.lambda_mgd
         return keep.to(like.dtype)
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor,
+             weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Args:
             student (Tensor): Student feature, (N, student_channels, H, W).
-            teacher (Tensor): Teacher feature, (N, teacher_channels, H, W) (detached here).
+            teacher (Tensor): Teacher feature, (N, teacher_channels, H, W).
+            weight (Tensor, optional): Per-pixel weight, (N, H, W) or (N, 1, H, W).
 
         Returns:
             Tensor: Scalar loss, in the dtype of the loss's layers (float32 unless converted).
@@ -73,13 +99,13 @@ class MGDLoss(nn.Module):
             raise ValueError(f'student feature {tuple(student.shape)} and teacher feature {tuple(teacher.shape)} '
                              "differ in batch or spatial size; resize the student with a connector (e.g. "
                              "mmkd.ConvConnector with resize='bilinear')")
-        dtype = self.generation[0].weight.dtype
-        s, t = student.to(dtype), teacher.detach().to(dtype)
-        if self.align is not None:
-            s = self.align(s)
-        n, _, h, w = t.shape
-        generated = self.generation(s * self.random_mask(n, h, w, s))
-        return self.alpha_mgd * (generated - t).pow(2).sum() / n
+        s = self.align(student) if self.align is not None else student
+        n, _, h, w = teacher.shape
+        masked = s * self.random_mask(n, h, w, s)
+        weight = pixel_weight_of(weight, teacher)
+        if weight is not None:
+            masked = masked * (weight > 0).to(masked.dtype)
+        return reduce_loss((self.generation(masked) - teacher).pow(2), 'batch', weight)
 
     def extra_repr(self) -> str:
-        return f'alpha_mgd={self.alpha_mgd}, lambda_mgd={self.lambda_mgd}'
+        return f'alpha_mgd={self.alpha_mgd}, lambda_mgd={self.lambda_mgd}{self._ignore_repr()}'
