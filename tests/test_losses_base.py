@@ -120,6 +120,7 @@ PIXEL_LOSSES = {
     'CWD': lambda: ChannelWiseDivergence(tau=2.0),
     'PKD': lambda: PKDLoss(),
     'AT': lambda: ATLoss(),
+    'AT-mean_squared': lambda: ATLoss(distance='mean_squared'),
     'FitNets': lambda: HintLoss(),
     'FitNets-mean': lambda: HintLoss(normalize='mean'),
     'AB': lambda: ABLoss(margin=0.5),
@@ -212,6 +213,8 @@ def test_masked_losses_match_hand_computations_on_the_valid_pixels():
     q_t = q_t.reshape(2, -1) / np.linalg.norm(q_t.reshape(2, -1), axis=1, keepdims=True)
     assert ATLoss()(s, t, weight=MASK).item() == pytest.approx(
         np.linalg.norm(q_s - q_t, axis=1).mean() / 2, rel=1e-10)
+    assert ATLoss(distance='mean_squared')(s, t, weight=MASK).item() == pytest.approx(
+        ((q_s - q_t) ** 2).sum() / n_valid, rel=1e-10)
 
 
 def test_masked_mgd_matches_a_hand_computation():
