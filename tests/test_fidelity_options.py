@@ -1,11 +1,11 @@
 """Options reproducing the authors' released code where it differs from the paper (mmkd's default): AT's
-mean squared difference, each against a hand computation."""
+mean squared difference and FT's L1 paraphraser loss, each against a hand computation."""
 
 import numpy as np
 import pytest
 import torch
 
-from mmkd.models.losses import ATLoss
+from mmkd.models.losses import ATLoss, FTLoss
 
 
 def randn(*shape, seed=0, dtype=torch.float64):
@@ -36,5 +36,27 @@ def test_at_mean_squared_is_the_authors_code():
     assert torch.autograd.gradcheck(lambda x: ATLoss(distance='mean_squared')(x, pairs[0][1]), (s, ))
     with pytest.raises(ValueError, match='mean_squared'):
         ATLoss(distance='squared')
+
+
+# ------------------------------------------------------------------------------------------------- FT
+def test_ft_l1_paraphraser_loss_is_the_authors_release():
+    torch.manual_seed(0)
+    ft = FTLoss(in_channels=4, stage='paraphraser', recon_loss='l1', loss_weight=2.0)
+    t = randn(2, 4, 3, 3, seed=5, dtype=torch.float32)
+    with torch.no_grad():
+        recon = ft.paraphraser(t).numpy()
+    value = ft(torch.zeros(2, 2, 3, 3), t)
+    assert value.item() == pytest.approx(2.0 * np.abs(recon - t.numpy()).mean(), rel=1e-6)
+    mse = FTLoss(in_channels=4, stage='paraphraser', loss_weight=2.0)
+    mse.load_state_dict(ft.state_dict())
+    assert mse(torch.zeros(2, 2, 3, 3), t).item() == pytest.approx(2.0 * ((recon - t.numpy()) ** 2).mean(), rel=1e-6)
+    # the L1 gradient reaches the paraphraser: sign(recon - t) / numel through the decoder's last layer
+    value.backward()
+    last = ft.paraphraser.decoder[-1]
+    assert last.bias.grad is not None
+    expected_bias = 2.0 * np.sign(recon - t.numpy()).sum(axis=(0, 2, 3)) / recon.size
+    np.testing.assert_allclose(last.bias.grad.numpy(), expected_bias, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match='recon_loss'):
+        FTLoss(in_channels=4, recon_loss='huber')
 
 

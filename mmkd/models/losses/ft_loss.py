@@ -9,6 +9,7 @@ from ..connectors.ft_translator import conv_bn_lrelu
 from .base import DistillLoss, reduce_loss
 
 PARAPHRASER_STAGE = 'paraphras'
+_RECON_LOSSES = ('mse', 'l1')
 
 
 class Paraphraser(nn.Module):
@@ -43,8 +44,10 @@ class FTLoss(DistillLoss):
     """Factor transfer; the loss owns the paraphraser and trains it in its own stage.
 
     - Paraphraser stage (:meth:`set_stage` with a name containing ``'paraphras'``, e.g.
-      ``'paraphraser'``): ``loss_weight * mean((P_dec(P_enc(t)) - t)^2)``, the reconstruction loss of the
-      teacher feature t; the student is ignored (only the paraphraser is trained).
+      ``'paraphraser'``): the reconstruction loss of the teacher feature t, ``loss_weight *
+      mean((P_dec(P_enc(t)) - t)^2)`` (``recon_loss='mse'``, mmkd's default) or ``loss_weight *
+      mean(|P_dec(P_enc(t)) - t|)`` (``recon_loss='l1'``, the authors' release, whose paraphraser is
+      trained with an L1 loss); the student is ignored (only the paraphraser is trained).
     - Any other stage (transfer): ``loss_weight * 1/N sum_n || F_s/||F_s||_2 - F_t/||F_t||_2 ||_p`` per sample
       n, with the teacher factor ``F_t = P_enc(t)`` (computed under no_grad with the paraphraser in eval
       mode, so it is neither trained nor are its BN statistics updated) and the student factor ``F_s`` =
@@ -66,10 +69,12 @@ class FTLoss(DistillLoss):
         p (int): Norm of the factor loss, 1 or 2. Defaults to 1.
         loss_weight (float): Multiplier. Defaults to 1.0.
         stage (str): Initial stage name. Defaults to ``'transfer'``.
+        recon_loss (str): The paraphraser's reconstruction loss, ``'mse'`` or ``'l1'`` (the authors'
+            release). Defaults to ``'mse'``.
     """
 
     def __init__(self, in_channels: int, factor_rate: float = 0.5, p: int = 1, loss_weight: float = 1.0,
-                 stage: str = 'transfer') -> None:
+                 stage: str = 'transfer', recon_loss: str = 'mse') -> None:
         super().__init__(loss_weight)
         if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int (the teacher feature channels), got '
@@ -78,10 +83,13 @@ class FTLoss(DistillLoss):
             raise ValueError(f'factor_rate must be positive, got {factor_rate}')
         if p not in (1, 2):
             raise ValueError(f'p must be 1 or 2, got {p!r}')
+        if recon_loss not in _RECON_LOSSES:
+            raise ValueError(f"recon_loss must be 'mse' or 'l1' (the authors' release), got {recon_loss!r}")
         self.in_channels = in_channels
         self.factor_rate = factor_rate
         self.factor_channels = max(1, int(round(factor_rate * in_channels)))
         self.p = p
+        self.recon_loss = recon_loss
         self.paraphraser = Paraphraser(in_channels, self.factor_channels)
         self.stage = stage
 
@@ -126,7 +134,8 @@ class FTLoss(DistillLoss):
         if self.training_paraphraser:
             self._check_teacher(teacher)
             t = teacher.to(self._dtype)
-            return reduce_loss((self.paraphraser(t) - t).pow(2), 'mean')
+            error = self.paraphraser(t) - t
+            return reduce_loss(error.abs() if self.recon_loss == 'l1' else error.pow(2), 'mean')
         f_t = self.teacher_factor(teacher)
         if student.shape != f_t.shape:
             raise ValueError(f'the student factor {tuple(student.shape)} does not match the teacher factor '
@@ -139,4 +148,4 @@ class FTLoss(DistillLoss):
 
     def extra_repr(self) -> str:
         return (f'in_channels={self.in_channels}, factor_channels={self.factor_channels}, p={self.p}, '
-                f'loss_weight={self.loss_weight}, stage={self.stage!r}')
+                f'loss_weight={self.loss_weight}, stage={self.stage!r}, recon_loss={self.recon_loss!r}')
