@@ -1,11 +1,11 @@
 """Options reproducing the authors' released code where it differs from the paper (mmkd's default): AT's
-mean squared difference and FT's L1 paraphraser loss, each against a hand computation."""
+mean squared difference, FT's L1 paraphraser loss and MGD's channel mask, each against a hand computation."""
 
 import numpy as np
 import pytest
 import torch
 
-from mmkd.models.losses import ATLoss, FTLoss
+from mmkd.models.losses import ATLoss, FTLoss, MGDLoss
 
 
 def randn(*shape, seed=0, dtype=torch.float64):
@@ -60,3 +60,41 @@ def test_ft_l1_paraphraser_loss_is_the_authors_release():
         FTLoss(in_channels=4, recon_loss='huber')
 
 
+# ------------------------------------------------------------------------------------------------ MGD
+def identity_generator(loss):
+    """Make the generator the identity on non-negative inputs (3x3 kernels with a 1 at the centre)."""
+    with torch.no_grad():
+        for conv in (loss.generation[0], loss.generation[2]):
+            conv.weight.zero_()
+            conv.bias.zero_()
+            for c in range(conv.weight.shape[0]):
+                conv.weight[c, c, 1, 1] = 1.0
+
+
+def test_mgd_channel_mask_is_the_authors_classification_code():
+    loss = MGDLoss(4, 4, alpha_mgd=7e-5, lambda_mgd=0.5, mask='channel').double()
+    identity_generator(loss)
+    s = randn(3, 4, 2, 2, seed=20).abs()  # non-negative: the identity generator passes it through the ReLU
+    t = randn(3, 4, 2, 2, seed=21)
+    torch.manual_seed(3)
+    value = loss(s, t)
+    torch.manual_seed(3)
+    keep = (torch.rand(3, 4, 1, 1) >= 0.5).double()  # one draw per sample and channel
+    assert 0 < keep.sum() < keep.numel()  # this seed drops some channels and keeps others
+    expected = 7e-5 * ((s * keep - t) ** 2).sum() / 3
+    assert value.item() == pytest.approx(expected.item(), rel=1e-10)
+    # whole channels are dropped: a dropped channel's student values do not matter, a kept one's do
+    torch.manual_seed(3)
+    x = s.clone().requires_grad_(True)
+    loss(x, t).backward()
+    dropped = (keep == 0).expand_as(s)
+    assert torch.count_nonzero(x.grad[dropped]) == 0 and torch.count_nonzero(x.grad[~dropped]) > 0
+    # the spatial mask (the default) draws one (H, W) mask per sample instead
+    spatial = MGDLoss(4, 4, alpha_mgd=7e-5, lambda_mgd=0.5).double()
+    identity_generator(spatial)
+    torch.manual_seed(3)
+    keep_hw = (torch.rand(3, 1, 2, 2) >= 0.5).double()
+    torch.manual_seed(3)
+    assert spatial(s, t).item() == pytest.approx((7e-5 * ((s * keep_hw - t) ** 2).sum() / 3).item(), rel=1e-10)
+    with pytest.raises(ValueError, match='channel'):
+        MGDLoss(4, 4, mask='pixel')
