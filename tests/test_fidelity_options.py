@@ -1,15 +1,41 @@
 """Options reproducing the authors' released code where it differs from the paper (mmkd's default): AT's
-mean squared difference, FT's L1 paraphraser loss and MGD's channel mask, each against a hand computation."""
+mean squared difference, FT's L1 paraphraser loss, MGD's channel mask and ONE's KL ramp, each against a
+hand computation."""
+import math
 
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MessageHub
 
+from conftest import ce_by_hand, kl_by_hand
 from mmkd.models.losses import ATLoss, FTLoss, MGDLoss
+from mmkd.registry import MODELS
+from mmkd.structures import ClsDataSample
+from mmkd.utils.progress import check_rampup, rampup_weight, sigmoid_rampup
+
+TINY_R18 = dict(type='mmdet.ResNet', depth=18, base_channels=8, num_stages=4, deep_stem=True,
+                strides=(1, 1, 2, 1), out_indices=(0, 1, 2, 3), norm_eval=False, init_cfg=None)
+HEAD = dict(type='mmkd.LinearClsHead', num_classes=5, in_channels=64, topk=(1, ))
 
 
 def randn(*shape, seed=0, dtype=torch.float64):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+@pytest.fixture
+def progress():
+    """Set the runner's (iteration, epoch) in MessageHub; restored after the test."""
+    hub = MessageHub.get_current_instance()
+    saved = {k: hub.get_info(k) for k in ('iter', 'epoch')}
+
+    def set_progress(it, epoch):
+        hub.update_info('iter', it)
+        hub.update_info('epoch', epoch)
+
+    yield set_progress
+    for key, value in saved.items():
+        hub.update_info(key, 0 if value is None else value)
 
 
 # ------------------------------------------------------------------------------------------------- AT
@@ -36,6 +62,45 @@ def test_at_mean_squared_is_the_authors_code():
     assert torch.autograd.gradcheck(lambda x: ATLoss(distance='mean_squared')(x, pairs[0][1]), (s, ))
     with pytest.raises(ValueError, match='mean_squared'):
         ATLoss(distance='squared')
+
+
+# ------------------------------------------------------------------------------------------------ ONE
+def test_sigmoid_rampup_values():
+    assert sigmoid_rampup(0, 80) == pytest.approx(math.exp(-5))
+    assert sigmoid_rampup(40, 80) == pytest.approx(math.exp(-5 * 0.25))
+    assert sigmoid_rampup(80, 80) == 1.0 and sigmoid_rampup(200, 80) == 1.0
+    assert sigmoid_rampup(3, 0) == 1.0
+    assert rampup_weight(None) == 1.0
+    with pytest.raises(ValueError, match='ramp'):
+        check_rampup(dict(length=80, by='step'), 'x')
+    with pytest.raises(ValueError, match='length'):
+        check_rampup(dict(length=-1), 'x')
+
+
+@pytest.mark.parametrize('by, it, epoch, t', [('iter', 30, 0, 30 / 120), ('epoch', 999, 2, 2 / 4),
+                                              ('iter', 500, 0, 1.0)])
+def test_one_kl_rampup_matches_a_hand_computation(progress, monkeypatch, by, it, epoch, t):
+    length = 120 if by == 'iter' else 4
+    model = MODELS.build(dict(type='mmkd.ONEClassifier', backbone=TINY_R18, head=HEAD,
+                              kl_rampup=dict(length=length, by=by)))
+    z = [randn(2, 5, seed=i, dtype=torch.float32) for i in range(3)]
+    g = torch.tensor([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])
+    z_e = model.ensemble(z, g)
+    monkeypatch.setattr(model, 'forward_all', lambda inputs: (z, g, z_e))
+    samples = [ClsDataSample().set_gt_label(1), ClsDataSample().set_gt_label(3)]
+    progress(it, epoch)
+    losses = model.loss(torch.zeros(2, 3, 16, 16), samples)
+    ramp = math.exp(-5 * (1 - t) ** 2)
+    for i in range(3):
+        assert losses[f'loss_kl_branch{i}'].item() == pytest.approx(
+            ramp * kl_by_hand(z_e.tolist(), z[i].tolist(), 3.0), rel=1e-5)
+        # the cross-entropies are not ramped
+        assert losses[f'loss_cls_branch{i}'].item() == pytest.approx(ce_by_hand(z[i].tolist(), [1, 3]), rel=1e-5)
+    # the default: full weight from the first step
+    default = MODELS.build(dict(type='mmkd.ONEClassifier', backbone=TINY_R18, head=HEAD))
+    monkeypatch.setattr(default, 'forward_all', lambda inputs: (z, g, z_e))
+    assert default.loss(torch.zeros(2, 3, 16, 16), samples)['loss_kl_branch0'].item() == pytest.approx(
+        kl_by_hand(z_e.tolist(), z[0].tolist(), 3.0), rel=1e-5)
 
 
 # ------------------------------------------------------------------------------------------------- FT
