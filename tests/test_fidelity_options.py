@@ -1,6 +1,6 @@
 """Options reproducing the authors' released code where it differs from the paper (mmkd's default): AT's
-mean squared difference, FT's L1 paraphraser loss, MGD's channel mask and ONE's KL ramp, each against a
-hand computation."""
+mean squared difference, ONE's KL ramp, FT's L1 paraphraser loss, collaborative learning's public
+objective and MGD's channel mask, each against a hand computation."""
 import math
 
 import numpy as np
@@ -123,6 +123,32 @@ def test_ft_l1_paraphraser_loss_is_the_authors_release():
     np.testing.assert_allclose(last.bias.grad.numpy(), expected_bias, rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match='recon_loss'):
         FTLoss(in_channels=4, recon_loss='huber')
+
+
+# ------------------------------------------------------------------------------------ collaborative
+def test_collaborative_public_objective_matches_a_hand_computation(monkeypatch):
+    beta, tau = 0.7, 2.0
+    model = MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta=beta,
+                              tau=tau, beta_weights='hard', soft_t2=False))
+    z = [randn(1, 5, seed=10 + h, dtype=torch.float32) for h in range(4)]
+    monkeypatch.setattr(model, 'branch_logits', lambda inputs: z)
+    losses = model.loss(torch.zeros(1, 3, 16, 16), [ClsDataSample().set_gt_label(2)])
+    default = MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta=beta,
+                                tau=tau))
+    monkeypatch.setattr(default, 'branch_logits', lambda inputs: z)
+    default_losses = default.loss(torch.zeros(1, 3, 16, 16), [ClsDataSample().set_gt_label(2)])
+    for h in range(4):
+        others = [z[j][0].tolist() for j in range(4) if j != h]
+        target = [[sum(col) / 3 for col in zip(*others)]]
+        kl = kl_by_hand(target, z[h].tolist(), tau) / tau ** 2  # without T^2
+        ce = ce_by_hand(z[h].tolist(), [2])
+        assert losses[f'loss_cls_head{h}'].item() == pytest.approx(beta * ce, rel=1e-5)
+        assert losses[f'loss_soft_head{h}'].item() == pytest.approx((1 - beta) * kl, rel=1e-5)
+        # mmkd's default: beta on the soft term, scaled by T^2
+        assert default_losses[f'loss_cls_head{h}'].item() == pytest.approx((1 - beta) * ce, rel=1e-5)
+        assert default_losses[f'loss_soft_head{h}'].item() == pytest.approx(beta * tau ** 2 * kl, rel=1e-5)
+    with pytest.raises(ValueError, match='beta_weights'):
+        MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta_weights='x'))
 
 
 # ------------------------------------------------------------------------------------------------ MGD
