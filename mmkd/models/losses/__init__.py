@@ -4,6 +4,7 @@ from .base import DistillLoss, compute_dtype, needs_data_samples, promote, reduc
 from .cckd_loss import CCKDLoss, correlation_matrix
 from .cwd_loss import ChannelWiseDivergence, channel_wise_divergence
 from .dist_loss import DISTLoss, dist_loss, pearson_rows
+from .fgd_loss import FGDLoss, GcBlock, box_masks, feature_attention
 from .fsp_loss import FSPLoss, fsp_matrix
 from .ft_loss import FTLoss, Paraphraser
 from .hint_loss import HintLoss, hint_loss
@@ -26,4 +27,5 @@ __all__ = ['DistillLoss', 'compute_dtype', 'promote', 'reduce_loss', 'needs_data
            'standardize_maps', 'ABLoss', 'ab_loss', 'CCKDLoss', 'correlation_matrix', 'FSPLoss', 'fsp_matrix',
            'FTLoss', 'Paraphraser', 'IRGLoss', 'irg_edge', 'irg_transform', 'irg_vertex', 'PKTLoss',
            'conditional_probabilities', 'RKDLoss', 'pairwise_distances', 'rkd_angle', 'rkd_distance',
-           'InformationFlowLoss', 'information_flow', 'match_layers', 'LabelSmoothingLoss']
+           'InformationFlowLoss', 'information_flow', 'match_layers', 'LabelSmoothingLoss',
+           'FGDLoss', 'GcBlock', 'box_masks', 'feature_attention']
