@@ -4,6 +4,7 @@ from .base import DistillLoss, compute_dtype, needs_data_samples, promote, reduc
 from .cckd_loss import CCKDLoss, correlation_matrix
 from .cwd_loss import ChannelWiseDivergence, channel_wise_divergence
 from .dist_loss import DISTLoss, dist_loss, pearson_rows
+from .fbkd_loss import FBKDLoss, NonLocalBlock, pooled_attention
 from .fgd_loss import FGDLoss, GcBlock, box_masks, feature_attention
 from .fsp_loss import FSPLoss, fsp_matrix
 from .ft_loss import FTLoss, Paraphraser
@@ -28,4 +29,5 @@ __all__ = ['DistillLoss', 'compute_dtype', 'promote', 'reduce_loss', 'needs_data
            'FTLoss', 'Paraphraser', 'IRGLoss', 'irg_edge', 'irg_transform', 'irg_vertex', 'PKTLoss',
            'conditional_probabilities', 'RKDLoss', 'pairwise_distances', 'rkd_angle', 'rkd_distance',
            'InformationFlowLoss', 'information_flow', 'match_layers', 'LabelSmoothingLoss',
-           'FGDLoss', 'GcBlock', 'box_masks', 'feature_attention']
+           'FGDLoss', 'GcBlock', 'box_masks', 'feature_attention', 'FBKDLoss', 'NonLocalBlock',
+           'pooled_attention']
