@@ -406,6 +406,32 @@ def test_one_segmentation_gate_ensemble_detached_target_and_export(seg_cfg):
     assert pred[0].pred_sem_seg.data.shape == (1, 32, 32)
 
 
+def test_one_segmentation_kl_leaves_ignored_pixels_out_with_ignore_index(seg_cfg, monkeypatch):
+    """kd_loss=KDLoss(ignore_index=255): the KL of each branch is averaged over the labelled pixels only,
+    the label maps (32 x 32) resized by nearest neighbour to the decode-head maps."""
+    init_default_scope(seg_cfg.default_scope)
+    cfg = copy.deepcopy(seg_cfg.model)
+    cfg.decode_head.update(channels=16, c1_channels=4)
+    cfg.auxiliary_head.update(channels=8)
+    cfg.kd_loss = dict(type='mmkd.KDLoss', tau=3.0, ignore_index=255)
+    model = MODELS.build(cfg)
+    x, samples = seg_batch(size=32)
+    samples[0].gt_sem_seg.data[:, :, :20] = 255
+    samples[1].gt_sem_seg.data[:, 16:] = 255
+    outputs = model.forward_all(x)
+    monkeypatch.setattr(model, 'forward_all', lambda inputs: outputs)
+    losses = model.loss(x, samples)
+    logits, ensemble = outputs[1], outputs[3].detach()
+    size = logits[0].shape[2:]
+    labels = torch.stack([s.gt_sem_seg.data for s in samples]).float()
+    mask = torch.nn.functional.interpolate(labels, size=size, mode='nearest') != 255
+    assert 0 < mask.sum() < mask.numel()
+    for i in range(3):
+        rows = lambda z: z.permute(0, 2, 3, 1)[mask[:, 0]].tolist()  # noqa: E731
+        assert losses[f'loss_kl_b{i}'].item() == pytest.approx(kl_by_hand(rows(ensemble), rows(logits[i]), 3.0),
+                                                               rel=1e-4)
+
+
 SEG_SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
              'default_hooks.logger.interval=1', 'train_dataloader.batch_size=2',
              'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',

@@ -2,7 +2,6 @@
 distillation", ICLR 2018): peers trained in separate processes on different data, each distilled from
 stale copies of the others that are exchanged every few hundred steps."""
 import copy
-import inspect
 import math
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -13,6 +12,7 @@ from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
+from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
 from .feature_distiller import load_model_config
 from .mutual_learning import LOGITS, ForwardResults, strip_scope
@@ -85,7 +85,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
         self.recorders.prepare(self.student, model_name='student')
         self.codist_loss = MODELS.build(loss)
         check_loss_weights(self.codist_loss, 'Codistillation loss')
-        self._loss_takes_samples = 'data_samples' in inspect.signature(self.codist_loss.forward).parameters
+        self._loss_takes_samples = needs_data_samples(self.codist_loss)
         self.burn_in = burn_in
         # the stale peers: plain attributes, outside parameters(), state_dict(), the optimizer and wrappers
         object.__setattr__(self, '_stale', [])

@@ -2,7 +2,6 @@
 Mutual-Distillation", ECCV 2020): mutual learning between peers that also carry auxiliary classifiers on
 intermediate stages, with bidirectional distillation between classifiers of different depths."""
 import copy
-import inspect
 from itertools import product
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -12,6 +11,7 @@ from mmengine.model import ModuleDict, ModuleList
 from mmkd.registry import MODELS
 from mmkd.utils.loss_guard import check_loss_weights
 from mmkd.utils.modules import image_size
+from ..losses.base import needs_data_samples
 from ..losses.utils import class_labels
 from ..recorders import RecorderManager
 from .mutual_learning import LOGITS, MutualLearning
@@ -204,7 +204,7 @@ class DCM(MutualLearning):
             if len(logits[name]) != self.num_aux + 1:
                 raise ValueError(f'peer {name!r} has {len(logits[name])} classifiers\' logits, expected '
                                  f'{self.num_aux + 1} ({self.num_aux} auxiliary + the final one)')
-        takes_samples = 'data_samples' in inspect.signature(self.mutual_loss.forward).parameters
+        takes_samples = needs_data_samples(self.mutual_loss)
         kwargs = dict(data_samples=data_samples) if takes_samples else {}
         terms = {name: [] for name in names}
         with torch.autocast(device_type=logits[names[0]][0].device.type, enabled=False):

@@ -1,8 +1,9 @@
-import inspect
 from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+
+from ..losses.base import needs_data_samples
 
 Features = Union[torch.Tensor, Sequence[torch.Tensor]]
 
@@ -22,8 +23,10 @@ class DistillPoint(nn.Module):
         connector (nn.Module | nn.ModuleList): student transform(s); called as
             ``connector(x, target_size=(H, W))``.
         teacher_transform (nn.Module | nn.ModuleList, optional): teacher transform(s) (e.g. ``MarginReLU``).
-        loss (nn.Module): called as ``loss(student, teacher)``, plus ``data_samples=`` when its
-            ``forward`` takes that argument (losses that need the labels).
+        loss (nn.Module): called as ``loss(student, teacher)``, plus ``data_samples=`` when the loss
+            needs them (:func:`~mmkd.models.losses.base.needs_data_samples`): losses that read the labels,
+            and pixel-wise losses with ``ignore_index``, which take the ignore mask of the segmentation
+            labels (resized by the loss to each compared map).
         multi (bool): whether the positions are lists (the loss receives tuples).
     """
 
@@ -34,7 +37,7 @@ class DistillPoint(nn.Module):
         self.teacher_transform = teacher_transform
         self.loss = loss
         self.multi = multi
-        self.needs_data_samples = 'data_samples' in inspect.signature(loss.forward).parameters
+        self.needs_data_samples = needs_data_samples(loss)
 
     @staticmethod
     def _teacher(teacher: torch.Tensor, transform: Optional[nn.Module]) -> torch.Tensor:

@@ -21,7 +21,8 @@ from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module, image_size
 from mmkd.utils.progress import training_progress
 from mmkd.utils.teacher_identity import teacher_identity
-from ..losses.utils import class_labels, flatten_classes
+from ..losses.base import DistillLoss
+from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
@@ -407,7 +408,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     def _check_point(self, point: DistillPoint, s_shape, t_shape, where: str) -> None:
         """Run the point once on random features of the recorded shapes, so that a connector or a loss
         that cannot take them fails now, naming the point, rather than at the first training step.
-        Losses that need the batch's labels are checked up to their inputs."""
+        Losses that need the batch's labels are checked up to their inputs; a pixel-wise loss with
+        ``ignore_index`` runs on a per-pixel weight of ones (the ignore mask it gets in training)."""
         was_training = point.training
         point.eval()
         try:
@@ -416,7 +418,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 rand = (lambda shapes: [torch.randn(s) for s in shapes]) if point.multi else torch.randn
                 student, teacher = rand(s_shape), rand(t_shape)
                 if point.needs_data_samples:
-                    point.align(student, teacher)
+                    student, teacher = point.align(student, teacher)
+                    loss = point.loss
+                    if isinstance(loss, DistillLoss) and not loss.uses_data_samples:
+                        batch = (student[0] if point.multi else student).shape[0]
+                        loss(student, teacher, weight=torch.ones(batch, 1, 1, 1))
                 else:
                     point(student, teacher)
         except Exception as err:
@@ -596,8 +602,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         tau = self.diagnostics['tau']
         s = flatten_classes(self.student_recorders.get(DIAGNOSTICS).float())
         t = flatten_classes(self.teacher_recorders.get(DIAGNOSTICS).float())
-        out = dict(distill_kl=F.kl_div(F.log_softmax(s / tau, dim=1), F.softmax(t / tau, dim=1),
-                                       reduction='sum') / s.shape[0])
+        out = dict(distill_kl=softmax_kl(s, t, tau).mean())
         if data_samples and hasattr(data_samples[0], 'gt_label') and s.shape[0] == len(data_samples):
             out['student_ce'] = F.cross_entropy(s, class_labels(data_samples, s.device))
         return out

@@ -1,7 +1,6 @@
 """Deep Mutual Learning (Zhang et al., "Deep Mutual Learning", CVPR 2018): a cohort of peers trained
 together from scratch, each one also matching the other peers' predictions."""
 import copy
-import inspect
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple, Union
@@ -17,6 +16,7 @@ from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
 from mmkd.utils.config import standalone_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
+from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
 from .feature_distiller import load_model_config
 
@@ -114,7 +114,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
             self.recorders[name] = manager
         self.mutual_loss = MODELS.build(loss)
         check_loss_weights(self.mutual_loss, f'{type(self).__name__} loss')
-        self._loss_takes_samples = 'data_samples' in inspect.signature(self.mutual_loss.forward).parameters
+        self._loss_takes_samples = needs_data_samples(self.mutual_loss)
         self._predict_peer = None
         self.predict_peer = predict_peer if predict_peer is not None else first
         self.input_size = image_size(input_size) if input_size is not None else None

@@ -25,12 +25,24 @@ class CollaborativeClassifier(MultiBranchClassifier):
     the mean of its children's gradients; down the hierarchy the trunk gets ``1 / H`` of the sum of the
     heads' gradients.
 
-    Loss of head ``h`` (Eq. 1-2; the soft target is detached)::
+    Loss of head ``h`` (the soft target is detached)::
 
         (1 - beta) * CE(z_h, y) + beta * T^2 * KL(softmax(mean_{j != h} z_j / T) || softmax(z_h / T))
 
-    with ``T = 2`` and ``beta = 0.5`` as the paper; the KL is ``mmkd.KDLoss``. Only one head is needed at
-    inference (the paper keeps one); ``predict_head`` picks it, or ``'mean'`` averages all heads' logits.
+    with ``T = 2`` and ``beta = 0.5`` as the paper's experiments; the soft target is the paper's
+    consensus of the other heads (the softmax of their mean logits at temperature T), the KL is
+    ``mmkd.KDLoss``, which scales it by ``T^2`` (Hinton et al.'s factor, which keeps the soft term's
+    gradient independent of T).
+
+    The only public implementation (github.com/qq456cvb/Collaborative-Learning, TensorFlow, DenseNet-40-12
+    on CIFAR-10) differs in two ways: ``beta`` weights the hard term, ``beta * CE + (1 - beta) * soft``,
+    and the soft term is not scaled by ``T^2`` (it is the cross-entropy to the soft target, which differs
+    from the KL by the target's entropy, a constant for the head: same gradient). ``beta_weights='hard'``
+    and ``soft_t2=False`` give that objective. At the default ``beta = 0.5`` the two ``beta`` conventions
+    coincide, so with the defaults mmkd's soft term is ``T^2 = 4`` times that of the public code.
+
+    Only one head is needed at inference (the paper keeps one); ``predict_head`` picks it, or ``'mean'``
+    averages all heads' logits.
 
     Logged keys: ``loss_cls_head{h}``, ``loss_soft_head{h}`` and the top-k accuracy of the prediction.
 
@@ -43,7 +55,11 @@ class CollaborativeClassifier(MultiBranchClassifier):
         fan_outs (Sequence[int]): Children per node at each split point, same length as
             ``split_stages``. Defaults to ``(2, 2)`` (4 heads in 2 groups).
         tau (float): Temperature ``T``. Defaults to 2.0.
-        beta (float): Soft-target weight in ``[0, 1]``. Defaults to 0.5.
+        beta (float): Weight in ``[0, 1]`` of the soft term (``beta_weights='soft'``) or of the hard term
+            (``'hard'``); the other term gets ``1 - beta``. Defaults to 0.5.
+        beta_weights (str): ``'soft'`` or ``'hard'`` (the public implementation). Defaults to ``'soft'``.
+        soft_t2 (bool): Scale the soft term by ``T^2``; False is the public implementation. Defaults to
+            True.
         rescale_grad (bool): Apply backpropagation rescaling at the split points. Defaults to True.
         predict_head (int | str): Head whose logits ``'predict'``/``'tensor'`` give, or ``'mean'``.
             Defaults to 0.
@@ -58,6 +74,8 @@ class CollaborativeClassifier(MultiBranchClassifier):
                  fan_outs: Sequence[int] = (2, 2),
                  tau: float = 2.0,
                  beta: float = 0.5,
+                 beta_weights: str = 'soft',
+                 soft_t2: bool = True,
                  rescale_grad: bool = True,
                  predict_head: Union[int, str] = 0,
                  data_preprocessor: Optional[dict] = None,
@@ -74,12 +92,17 @@ class CollaborativeClassifier(MultiBranchClassifier):
             raise ValueError(f'fan_outs {fan_outs} give one head; collaborative learning needs at least 2.')
         if not 0.0 <= beta <= 1.0:
             raise ValueError(f'beta must be in [0, 1], got {beta}.')
+        if beta_weights not in ('soft', 'hard'):
+            raise ValueError(f"beta_weights must be 'soft' (beta weights the soft term) or 'hard' (beta weights "
+                             f'the hard term, as the public implementation), got {beta_weights!r}.')
         if predict_head != 'mean' and predict_head not in range(self.num_heads):
             raise ValueError(f'predict_head must be "mean" or a head index in 0..{self.num_heads - 1}, '
                              f'got {predict_head!r}.')
         self.split_stages = split_stages
         self.fan_outs = fan_outs
         self.beta = beta
+        self.beta_weights = beta_weights
+        self.soft_t2 = soft_t2
         self.rescale_grad = rescale_grad
         self.predict_head = predict_head
 
@@ -94,7 +117,11 @@ class CollaborativeClassifier(MultiBranchClassifier):
                 take_stages(MODELS.build(copy.deepcopy(backbone)), start, end) for _ in range(nodes)]))
         self.trunk = truncate_backbone(trunk, split_stages[0])
         self.heads = ModuleList([self.build_head(head) for _ in range(self.num_heads)])
-        self.kd_loss = MODELS.build(dict(type='mmkd.KDLoss', tau=tau, loss_weight=beta))
+        soft_weight = beta if beta_weights == 'soft' else 1.0 - beta
+        self.hard_weight = 1.0 - beta if beta_weights == 'soft' else beta
+        # KDLoss applies T^2; without it the weight divides it out
+        self.kd_loss = MODELS.build(dict(type='mmkd.KDLoss', tau=tau,
+                                         loss_weight=soft_weight if soft_t2 else soft_weight / tau ** 2))
 
     def branch_logits(self, inputs: torch.Tensor) -> List[torch.Tensor]:
         feats = [last_feature(self.trunk(inputs))]
@@ -127,7 +154,7 @@ class CollaborativeClassifier(MultiBranchClassifier):
         labels = self.labels(data_samples, logits[0])
         losses = {}
         for h, (z, target, head) in enumerate(zip(logits, self.soft_targets(logits), self.heads)):
-            losses[f'loss_cls_head{h}'] = (1.0 - self.beta) * head.loss_module(z, labels)
+            losses[f'loss_cls_head{h}'] = self.hard_weight * head.loss_module(z, labels)
             losses[f'loss_soft_head{h}'] = self.kd_loss(z, target)
         shown = (torch.stack(logits).mean(dim=0) if self.predict_head == 'mean'
                  else logits[self.predict_head])

@@ -9,6 +9,7 @@ from mmengine.model import ModuleList
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
+from ..losses.utils import softmax_kl
 from ..ops.backbone_stages import last_feature, take_stages, truncate_backbone
 from .multi_branch_classifier import MultiBranchClassifier
 
@@ -17,10 +18,9 @@ LEADER_TARGETS = ('peer_mean', 'target_mean')
 
 def soft_kl(logits: torch.Tensor, target: torch.Tensor, tau: float) -> torch.Tensor:
     """``tau^2 * KL(softmax(target / tau) || softmax(logits / tau))``, summed over classes, averaged over
-    samples; gradients reach both arguments (detach ``target`` where it is a fixed target)."""
-    log_p = F.log_softmax(logits.float() / tau, dim=1)
-    log_q = F.log_softmax(target.float() / tau, dim=1)
-    return tau ** 2 * (log_q.exp() * (log_q - log_p)).sum(dim=1).mean()
+    samples (:func:`~mmkd.models.losses.utils.softmax_kl`); gradients reach both arguments (detach
+    ``target`` where it is a fixed target)."""
+    return tau ** 2 * softmax_kl(logits.float(), target.float(), tau).mean()
 
 
 @MODELS.register_module()

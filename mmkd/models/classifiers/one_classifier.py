@@ -10,6 +10,7 @@ from mmengine.model import ModuleList
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.loss_guard import check_loss_weights
+from mmkd.utils.progress import check_rampup, rampup_weight
 from ..ops.backbone_stages import last_feature, out_channels, stage_names, take_stages, truncate_backbone
 from .multi_branch_classifier import MultiBranchClassifier
 
@@ -29,6 +30,15 @@ class ONEClassifier(MultiBranchClassifier):
     learns from ``CE(z_e, y)`` only). The KL terms are ``kd_loss`` (``mmkd.KDLoss``, ``T = 3`` as the
     paper). Each branch starts from its own random initialisation.
 
+    By default the KL terms have their full weight from the first step, as the paper's loss. The authors'
+    release (github.com/Lan1991Xu/ONE_NeurIPS2018) ramps them up instead: it multiplies them by
+    ``exp(-5 (1 - e / 80)^2)`` at epoch ``e`` (0-based, set at the start of each epoch; 1 from epoch 80
+    on, of 300), which starts at ``exp(-5) ~ 0.007``. ``kl_rampup=dict(length=80, by='epoch')`` applies
+    that ramp (:func:`mmkd.utils.progress.sigmoid_rampup`); ``by='iter'`` counts iterations instead and
+    updates the weight every iteration -- for an iteration-based schedule, ``length = 80 x (iterations
+    per epoch)`` is the release's ramp (``by='epoch'`` in an iteration-based loop would stay at its
+    first value, since the epoch does not advance there).
+
     Logged keys: ``loss_cls_branch{i}``, ``loss_cls_ensemble``, ``loss_kl_branch{i}`` and the top-k
     accuracy of the prediction logits.
 
@@ -41,6 +51,8 @@ class ONEClassifier(MultiBranchClassifier):
         shared_stages (int): Stages shared by the branches (``1 <= shared_stages < num_stages``).
             Defaults to 3 (a 4-stage ResNet branches its last stage).
         kd_loss (dict): Config of the KL term. Defaults to ``dict(type='mmkd.KDLoss', tau=3.0)``.
+        kl_rampup (dict, optional): ``dict(length=L, by='epoch' | 'iter')``: ramp the KL terms up over the
+            first L epochs (iterations) as the authors' release. Defaults to None (full weight throughout).
         predict_branch (int, optional): Branch whose logits ``'predict'``/``'tensor'`` give; None: the
             gated ensemble. Defaults to None.
         data_preprocessor (dict, optional): As in ``mmkd.ImageClassifier``.
@@ -54,6 +66,7 @@ class ONEClassifier(MultiBranchClassifier):
                  shared_stages: int = 3,
                  kd_loss: dict = dict(type='mmkd.KDLoss', tau=3.0),
                  predict_branch: Optional[int] = None,
+                 kl_rampup: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -79,6 +92,7 @@ class ONEClassifier(MultiBranchClassifier):
         self.ensemble_loss = copy.deepcopy(self.heads[0].loss_module)
         self.kd_loss = MODELS.build(copy.deepcopy(kd_loss))
         check_loss_weights(self.kd_loss, 'ONEClassifier kd_loss')
+        self.kl_rampup = check_rampup(kl_rampup, 'ONEClassifier kl_rampup')
 
     def shared_feature(self, inputs: torch.Tensor) -> torch.Tensor:
         """The trunk's output ``(N, C, H, W)``."""
@@ -118,8 +132,9 @@ class ONEClassifier(MultiBranchClassifier):
         for i, (z, head) in enumerate(zip(logits, self.heads)):
             losses[f'loss_cls_branch{i}'] = head.loss_module(z, labels)
         losses['loss_cls_ensemble'] = self.ensemble_loss(ensemble, labels)
+        ramp = rampup_weight(self.kl_rampup)
         for i, z in enumerate(logits):
-            losses[f'loss_kl_branch{i}'] = self.kd_loss(z, ensemble.detach())
+            losses[f'loss_kl_branch{i}'] = ramp * self.kd_loss(z, ensemble.detach())
         shown = ensemble if self.predict_branch is None else logits[self.predict_branch]
         losses.update(self.accuracies(shown, labels, self.heads[0].topk))
         return losses

@@ -14,6 +14,7 @@ from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
 from ..algorithms.feature_distiller import load_model_config
 from ..algorithms.mutual_learning import strip_scope
+from ..losses.utils import kl_divergence
 
 
 def reduce_log_probs(log_q: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
@@ -23,11 +24,6 @@ def reduce_log_probs(log_q: torch.Tensor, classes: Sequence[int]) -> torch.Tenso
     mask = torch.ones(log_q.shape[1], dtype=torch.bool, device=log_q.device)
     mask[idx] = False
     return torch.cat([log_q[:, idx], torch.logsumexp(log_q[:, mask], dim=1, keepdim=True)], dim=1)
-
-
-def _kl(p: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:
-    """Row-wise ``KL(p || q) = sum_c p_c (log p_c - log q_c)`` (0 log 0 = 0)."""
-    return (torch.xlogy(p, p) - p * log_q).sum(dim=1)
 
 
 def specialist_objective(logits: torch.Tensor, gen_probs: torch.Tensor, spec_probs: Sequence[torch.Tensor],
@@ -46,9 +42,10 @@ def specialist_objective(logits: torch.Tensor, gen_probs: torch.Tensor, spec_pro
         Tensor: (N, ) objective values.
     """
     log_q = F.log_softmax(logits, dim=1)
-    total = _kl(gen_probs, log_q)
+    total = kl_divergence(log_q, gen_probs, log_target=False)
     for m, (p_m, classes) in enumerate(zip(spec_probs, spec_classes)):
-        total = total + active[:, m].to(total.dtype) * _kl(p_m, reduce_log_probs(log_q, classes))
+        kl = kl_divergence(reduce_log_probs(log_q, classes), p_m, log_target=False)
+        total = total + active[:, m].to(total.dtype) * kl
     return total
 
 

@@ -1,23 +1,29 @@
 """Activation-boundary transfer (Heo et al., "Knowledge Transfer via Distillation of Activation Boundaries
 Formed by Hidden Neurons", AAAI 2019)."""
+from typing import Optional
+
 import torch
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, promote, reduce_loss
+from .utils import pixel_weight_of
 
 
-def ab_loss(student: torch.Tensor, teacher: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
+def ab_loss(student: torch.Tensor, teacher: torch.Tensor, margin: float = 1.0,
+            weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """AB's hinge loss (Heo et al., AAAI 2019, Eq. 5), summed over elements and divided by the batch size:
 
     ``L = 1/N sum( rho(t) * relu(m - s)^2 + (1 - rho(t)) * relu(m + s)^2 )``, ``rho(t) = 1[t > 0]``.
 
     A neuron the teacher activates (t > 0) must have a student pre-activation above the margin m, an
     inactive one below -m: only the activation boundary is transferred, not the response magnitude.
+    A per-pixel ``weight`` multiplies each location's terms.
 
     Args:
         student (Tensor): Student pre-activation (connector output), (N, ...).
         teacher (Tensor): Teacher pre-activation of the same shape (detached here).
         margin (float): m. Defaults to 1.0.
+        weight (Tensor, optional): (N, H, W) or (N, 1, H, W) per-pixel weight of (N, C, H, W) features.
 
     Returns:
         Tensor: Scalar loss.
@@ -28,15 +34,13 @@ def ab_loss(student: torch.Tensor, teacher: torch.Tensor, margin: float = 1.0) -
                          "out_channels= the teacher channels, resize='bilinear' for another spatial size)")
     if student.dim() == 0:
         raise ValueError('ABLoss needs a batch dimension; got a 0-d student tensor')
-    dtype = torch.promote_types(torch.promote_types(student.dtype, teacher.dtype), torch.float32)
-    s, t = student.to(dtype), teacher.detach().to(dtype)
-    active = t > 0
-    loss = torch.where(active, (margin - s).clamp(min=0), (margin + s).clamp(min=0)).pow(2)
-    return loss.sum() / max(s.shape[0], 1)
+    s, t = promote(student, teacher.detach())
+    loss = torch.where(t > 0, (margin - s).clamp(min=0), (margin + s).clamp(min=0)).pow(2)
+    return reduce_loss(loss, 'batch', pixel_weight_of(weight, s))
 
 
 @MODELS.register_module()
-class ABLoss(nn.Module):
+class ABLoss(DistillLoss):
     """Activation-boundary loss ``loss_weight * ab_loss(s, t, margin)`` (see :func:`ab_loss`).
 
     Record the teacher's pre-ReLU feature (``dict(source=..., io='input', call=-1)`` of its ReLU) and the
@@ -47,24 +51,28 @@ class ABLoss(nn.Module):
     Args:
         margin (float): m (>= 0). Defaults to 1.0.
         loss_weight (float): Multiplier. Defaults to 1.0.
+        ignore_index (int, optional): Segmentation label whose pixels are left out. Defaults to None.
     """
 
-    def __init__(self, margin: float = 1.0, loss_weight: float = 1.0) -> None:
-        super().__init__()
+    pixel_weight = True
+
+    def __init__(self, margin: float = 1.0, loss_weight: float = 1.0, ignore_index: Optional[int] = None) -> None:
+        super().__init__(loss_weight, ignore_index)
         if margin < 0:
             raise ValueError(f'margin must be >= 0, got {margin}')
         self.margin = margin
-        self.loss_weight = loss_weight
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor,
+             weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Args:
             student (Tensor): Student pre-activation, (N, C, H, W) or (N, D).
-            teacher (Tensor): Teacher pre-activation of the same shape (detached here).
+            teacher (Tensor): Teacher pre-activation of the same shape.
+            weight (Tensor, optional): Per-pixel weight of (N, C, H, W) features.
 
         Returns:
             Tensor: Scalar loss.
         """
-        return self.loss_weight * ab_loss(student, teacher, self.margin)
+        return ab_loss(student, teacher, self.margin, weight)
 
     def extra_repr(self) -> str:
-        return f'margin={self.margin}, loss_weight={self.loss_weight}'
+        return f'margin={self.margin}, loss_weight={self.loss_weight}{self._ignore_repr()}'

@@ -3,9 +3,9 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, reduce_loss
 from .rkd_loss import embeddings
 
 _KERNELS = ('gaussian', 'bilinear')
@@ -44,7 +44,7 @@ def correlation_matrix(x: torch.Tensor, kernel: str = 'gaussian', gamma: float =
 
 
 @MODELS.register_module()
-class CCKDLoss(nn.Module):
+class CCKDLoss(DistillLoss):
     """CCKD correlation congruence: ``loss_weight * ||C_s - C_t||_F^2 / N^2`` (Peng et al., ICCV 2019).
 
     C is the (N, N) correlation of the batch's L2-normalised embeddings under the Taylor-expanded Gaussian
@@ -61,7 +61,7 @@ class CCKDLoss(nn.Module):
 
     def __init__(self, gamma: float = 0.4, order: int = 2, kernel: str = 'gaussian',
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         if kernel not in _KERNELS:
             raise ValueError(f'kernel must be one of {_KERNELS}, got {kernel!r}')
         if isinstance(order, bool) or not isinstance(order, int) or order < 0:
@@ -71,12 +71,11 @@ class CCKDLoss(nn.Module):
         self.gamma = gamma
         self.order = order
         self.kernel = kernel
-        self.loss_weight = loss_weight
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
         """Args:
             student (Tensor): (N, D_s) or (N, C, H, W).
-            teacher (Tensor): (N, D_t) or (N, C', H', W') (detached here).
+            teacher (Tensor): (N, D_t) or (N, C', H', W').
 
         Returns:
             Tensor: Scalar loss.
@@ -85,8 +84,8 @@ class CCKDLoss(nn.Module):
             raise ValueError(f'student batch {student.shape[0]} != teacher batch {teacher.shape[0]}: CCKD '
                              'correlates the same samples; record both features on the same batch')
         c_s = correlation_matrix(student, self.kernel, self.gamma, self.order)
-        c_t = correlation_matrix(teacher.detach(), self.kernel, self.gamma, self.order).to(c_s.dtype)
-        return self.loss_weight * (c_s - c_t).pow(2).sum() / c_s.shape[0] ** 2
+        c_t = correlation_matrix(teacher, self.kernel, self.gamma, self.order).to(c_s.dtype)
+        return reduce_loss((c_s - c_t).pow(2), 'mean')
 
     def extra_repr(self) -> str:
         return (f'gamma={self.gamma}, order={self.order}, kernel={self.kernel!r}, '

@@ -4,9 +4,9 @@ from typing import List, Sequence
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, promote, reduce_loss
 
 
 def fsp_matrix(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
@@ -28,8 +28,7 @@ def fsp_matrix(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     if first.shape[0] != second.shape[0]:
         raise ValueError(f'the FSP pair has batch sizes {first.shape[0]} and {second.shape[0]}; record both '
                          'positions on the same batch')
-    dtype = torch.promote_types(torch.promote_types(first.dtype, second.dtype), torch.float32)
-    first, second = first.to(dtype), second.to(dtype)
+    first, second = promote(first, second)
     size = (min(first.shape[2], second.shape[2]), min(first.shape[3], second.shape[3]))
     if tuple(first.shape[2:]) != size:
         first = F.adaptive_avg_pool2d(first, size)
@@ -49,7 +48,7 @@ def _pairs(features: Sequence[torch.Tensor], side: str) -> List[torch.Tensor]:
 
 
 @MODELS.register_module()
-class FSPLoss(nn.Module):
+class FSPLoss(DistillLoss):
     """FSP: ``loss_weight * 1/K sum_k 1/N sum_x ||G_s^k(x) - G_t^k(x)||_2^2`` (Yim et al., CVPR 2017).
 
     The point gives lists of positions, flattened pairs ``(F1, F2, F1', F2', ...)``: each consecutive pair
@@ -66,19 +65,18 @@ class FSPLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 1.0) -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
+        super().__init__(loss_weight)
 
-    def forward(self, student: Sequence[torch.Tensor], teacher: Sequence[torch.Tensor]) -> torch.Tensor:
+    def loss(self, student: Sequence[torch.Tensor], teacher: Sequence[torch.Tensor]) -> torch.Tensor:
         """Args:
             student (Sequence[Tensor]): (s1, s2, s3, s4, ...) student maps, pairs (s[2k], s[2k+1]).
-            teacher (Sequence[Tensor]): The teacher maps, same layout (detached here).
+            teacher (Sequence[Tensor]): The teacher maps, same layout.
 
         Returns:
             Tensor: Scalar loss.
         """
         g_s = _pairs(student, 'student')
-        g_t = _pairs([t.detach() for t in teacher] if isinstance(teacher, (list, tuple)) else teacher, 'teacher')
+        g_t = _pairs(teacher, 'teacher')
         if len(g_s) != len(g_t):
             raise ValueError(f'{len(g_s)} student FSP pairs but {len(g_t)} teacher pairs; give the distill point '
                              'as many student as teacher positions')
@@ -89,5 +87,5 @@ class FSPLoss(nn.Module):
                                  f'{tuple(t.shape)} (N, C1, C2); map the student positions {2 * k} and '
                                  f'{2 * k + 1} to the teacher channels with connectors (e.g. '
                                  'mmkd.ConvBNConnector, channels inferred)')
-            loss = loss + (s - t.to(s.dtype)).pow(2).sum() / s.shape[0]
-        return self.loss_weight * loss / len(g_s)
+            loss = loss + reduce_loss((s - t.to(s.dtype)).pow(2), 'batch')
+        return loss / len(g_s)

@@ -6,8 +6,10 @@ from torch import nn
 
 from mmkd.registry import MODELS
 from ..connectors.ft_translator import conv_bn_lrelu
+from .base import DistillLoss, reduce_loss
 
 PARAPHRASER_STAGE = 'paraphras'
+_RECON_LOSSES = ('mse', 'l1')
 
 
 class Paraphraser(nn.Module):
@@ -38,12 +40,14 @@ class Paraphraser(nn.Module):
 
 
 @MODELS.register_module()
-class FTLoss(nn.Module):
+class FTLoss(DistillLoss):
     """Factor transfer; the loss owns the paraphraser and trains it in its own stage.
 
     - Paraphraser stage (:meth:`set_stage` with a name containing ``'paraphras'``, e.g.
-      ``'paraphraser'``): ``loss_weight * mean((P_dec(P_enc(t)) - t)^2)``, the reconstruction loss of the
-      teacher feature t; the student is ignored (only the paraphraser is trained).
+      ``'paraphraser'``): the reconstruction loss of the teacher feature t, ``loss_weight *
+      mean((P_dec(P_enc(t)) - t)^2)`` (``recon_loss='mse'``, mmkd's default) or ``loss_weight *
+      mean(|P_dec(P_enc(t)) - t|)`` (``recon_loss='l1'``, the authors' release, whose paraphraser is
+      trained with an L1 loss); the student is ignored (only the paraphraser is trained).
     - Any other stage (transfer): ``loss_weight * 1/N sum_n || F_s/||F_s||_2 - F_t/||F_t||_2 ||_p`` per sample
       n, with the teacher factor ``F_t = P_enc(t)`` (computed under no_grad with the paraphraser in eval
       mode, so it is neither trained nor are its BN statistics updated) and the student factor ``F_s`` =
@@ -65,11 +69,13 @@ class FTLoss(nn.Module):
         p (int): Norm of the factor loss, 1 or 2. Defaults to 1.
         loss_weight (float): Multiplier. Defaults to 1.0.
         stage (str): Initial stage name. Defaults to ``'transfer'``.
+        recon_loss (str): The paraphraser's reconstruction loss, ``'mse'`` or ``'l1'`` (the authors'
+            release). Defaults to ``'mse'``.
     """
 
     def __init__(self, in_channels: int, factor_rate: float = 0.5, p: int = 1, loss_weight: float = 1.0,
-                 stage: str = 'transfer') -> None:
-        super().__init__()
+                 stage: str = 'transfer', recon_loss: str = 'mse') -> None:
+        super().__init__(loss_weight)
         if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels <= 0:
             raise ValueError(f'in_channels must be a positive int (the teacher feature channels), got '
                              f'{in_channels!r}')
@@ -77,11 +83,13 @@ class FTLoss(nn.Module):
             raise ValueError(f'factor_rate must be positive, got {factor_rate}')
         if p not in (1, 2):
             raise ValueError(f'p must be 1 or 2, got {p!r}')
+        if recon_loss not in _RECON_LOSSES:
+            raise ValueError(f"recon_loss must be 'mse' or 'l1' (the authors' release), got {recon_loss!r}")
         self.in_channels = in_channels
         self.factor_rate = factor_rate
         self.factor_channels = max(1, int(round(factor_rate * in_channels)))
         self.p = p
-        self.loss_weight = loss_weight
+        self.recon_loss = recon_loss
         self.paraphraser = Paraphraser(in_channels, self.factor_channels)
         self.stage = stage
 
@@ -115,28 +123,29 @@ class FTLoss(nn.Module):
         finally:
             self.paraphraser.train(was_training)
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
         """Args:
             student (Tensor): Translator output, (N, k, H, W) (unused in the paraphraser stage).
-            teacher (Tensor): Teacher feature, (N, in_channels, H, W) (detached here).
+            teacher (Tensor): Teacher feature, (N, in_channels, H, W).
 
         Returns:
             Tensor: Scalar loss of the current stage.
         """
         if self.training_paraphraser:
             self._check_teacher(teacher)
-            t = teacher.detach().to(self._dtype)
-            return self.loss_weight * F.mse_loss(self.paraphraser(t), t)
+            t = teacher.to(self._dtype)
+            error = self.paraphraser(t) - t
+            return reduce_loss(error.abs() if self.recon_loss == 'l1' else error.pow(2), 'mean')
         f_t = self.teacher_factor(teacher)
         if student.shape != f_t.shape:
             raise ValueError(f'the student factor {tuple(student.shape)} does not match the teacher factor '
                              f'{tuple(f_t.shape)} (k = {self.factor_channels} = round(factor_rate * in_channels)); '
                              f'give the point connector=dict(type=\'mmkd.FTTranslator\', '
                              f'out_channels={self.factor_channels}) (and resize= for another spatial size)')
-        s = F.normalize(student.to(torch.promote_types(student.dtype, torch.float32)).flatten(1), dim=1)
+        s = F.normalize(student.flatten(1), dim=1)
         t = F.normalize(f_t.flatten(1), dim=1).to(s.dtype)
-        return self.loss_weight * torch.linalg.vector_norm(s - t, ord=self.p, dim=1).mean()
+        return reduce_loss(torch.linalg.vector_norm(s - t, ord=self.p, dim=1), 'mean')
 
     def extra_repr(self) -> str:
         return (f'in_channels={self.in_channels}, factor_channels={self.factor_channels}, p={self.p}, '
-                f'loss_weight={self.loss_weight}, stage={self.stage!r}')
+                f'loss_weight={self.loss_weight}, stage={self.stage!r}, recon_loss={self.recon_loss!r}')

@@ -1,24 +1,32 @@
 """FitNets hint loss (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015)."""
+from typing import Optional
+
 import torch
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, promote, reduce_loss
+from .utils import pixel_weight_of
 
 _NORMALIZE = ('batch', 'mean', 'none')
+#: normalize -> reduce_loss reduction
+_REDUCTION = dict(batch='batch', mean='mean', none='sum')
 
 
-def hint_loss(student: torch.Tensor, teacher: torch.Tensor, normalize: str = 'batch') -> torch.Tensor:
+def hint_loss(student: torch.Tensor, teacher: torch.Tensor, normalize: str = 'batch',
+              weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """FitNets' hint loss ``L_HT = 1/2 * ||u_h - r(v_g)||^2`` (Romero et al., ICLR 2015, Eq. 3).
 
     ``u_h`` is the teacher's hint feature and ``r(v_g)`` the student's guided feature after the regressor
     (the point's connector, e.g. :class:`mmkd.ConvConnector`). Computed in float32 (float64 stays
-    float64); the teacher is detached.
+    float64); the teacher is detached. A per-pixel ``weight`` multiplies each location's squared error
+    (``'mean'`` then averages over the weight).
 
     Args:
         student (Tensor): Regressed student feature, (N, ...).
         teacher (Tensor): Teacher hint, same shape.
         normalize (str): ``'batch'`` divides the sum by N, ``'mean'`` by the number of elements, ``'none'``
             keeps the sum. Defaults to ``'batch'``.
+        weight (Tensor, optional): (N, H, W) or (N, 1, H, W) per-pixel weight of (N, C, H, W) features.
 
     Returns:
         Tensor: Scalar loss.
@@ -31,17 +39,12 @@ def hint_loss(student: torch.Tensor, teacher: torch.Tensor, normalize: str = 'ba
                          "with out_channels= the teacher channels, resize='bilinear' for another spatial size)")
     if normalize == 'batch' and student.dim() == 0:
         raise ValueError("normalize='batch' needs a batch dimension; got a 0-d student tensor")
-    dtype = torch.promote_types(student.dtype, torch.float32)
-    total = (student.to(dtype) - teacher.detach().to(dtype)).pow(2).sum() / 2
-    if normalize == 'batch':
-        return total / max(student.shape[0], 1)
-    if normalize == 'mean':
-        return total / max(student.numel(), 1)
-    return total
+    s, t = promote(student, teacher.detach())
+    return reduce_loss((s - t).pow(2) / 2, _REDUCTION[normalize], pixel_weight_of(weight, s))
 
 
 @MODELS.register_module()
-class HintLoss(nn.Module):
+class HintLoss(DistillLoss):
     """FitNets: ``loss_weight * 1/2 * ||u_h - r(v_g)||^2``, divided by N (``'batch'``) or averaged over the
     elements (``'mean'``) (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015); see
     :func:`hint_loss`.
@@ -53,24 +56,28 @@ class HintLoss(nn.Module):
     Args:
         loss_weight (float): Multiplier. Defaults to 1.0.
         normalize (str): ``'batch'``, ``'mean'`` or ``'none'`` (plain sum). Defaults to ``'batch'``.
+        ignore_index (int, optional): Segmentation label whose pixels are left out. Defaults to None.
     """
 
-    def __init__(self, loss_weight: float = 1.0, normalize: str = 'batch') -> None:
-        super().__init__()
+    pixel_weight = True
+
+    def __init__(self, loss_weight: float = 1.0, normalize: str = 'batch', ignore_index: Optional[int] = None) -> None:
+        super().__init__(loss_weight, ignore_index)
         if normalize not in _NORMALIZE:
             raise ValueError(f'normalize must be one of {_NORMALIZE}, got {normalize!r}')
-        self.loss_weight = loss_weight
         self.normalize = normalize
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor,
+             weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Args:
             student (Tensor): Regressed student feature, (N, C) or (N, C, H, W).
-            teacher (Tensor): Teacher hint of the same shape (detached here).
+            teacher (Tensor): Teacher hint of the same shape.
+            weight (Tensor, optional): Per-pixel weight of (N, C, H, W) features.
 
         Returns:
             Tensor: Scalar loss.
         """
-        return self.loss_weight * hint_loss(student, teacher, self.normalize)
+        return hint_loss(student, teacher, self.normalize, weight)
 
     def extra_repr(self) -> str:
-        return f'loss_weight={self.loss_weight}, normalize={self.normalize!r}'
+        return f'loss_weight={self.loss_weight}, normalize={self.normalize!r}{self._ignore_repr()}'

@@ -4,10 +4,10 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
 from mmkd.utils.progress import training_progress
+from .base import DistillLoss, promote, reduce_loss
 from .utils import class_labels
 
 _KERNELS = ('cosine', 'student_t')
@@ -18,7 +18,7 @@ def _flat(x: torch.Tensor, name: str) -> torch.Tensor:
     if x.dim() < 2:
         raise ValueError(f'each {name} feature must be (N, D) or (N, C, H, W), got shape {tuple(x.shape)}; '
                          'record positions with a batch dimension')
-    return x.flatten(1).to(torch.promote_types(x.dtype, torch.float32))
+    return promote(x.flatten(1))
 
 
 def cosine_kernel(x: torch.Tensor) -> torch.Tensor:
@@ -113,11 +113,11 @@ def probability_divergence(p_t: torch.Tensor, p_s: torch.Tensor, divergence: str
     """
     log_ratio = torch.log(p_t + eps) - torch.log(p_s + eps)
     weight = p_t if divergence == 'kl' else p_t - p_s
-    return (weight * log_ratio).mean()
+    return reduce_loss(weight * log_ratio, 'mean')
 
 
 @MODELS.register_module()
-class InformationFlowLoss(nn.Module):
+class InformationFlowLoss(DistillLoss):
     """Information-flow KD: make each student layer's in-batch conditional probabilities match those of
     its matched teacher layer (Passalis, Tzelepi & Tefas, CVPR 2020).
 
@@ -180,7 +180,7 @@ class InformationFlowLoss(nn.Module):
                  final_weight: float = 1.0,
                  eps: float = 1e-6,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         kernels = (kernels, ) if isinstance(kernels, str) else tuple(kernels)
         if not kernels or any(k not in _KERNELS for k in kernels):
             raise ValueError(f'kernels must be a non-empty subset of {_KERNELS}, got {kernels}')
@@ -207,7 +207,6 @@ class InformationFlowLoss(nn.Module):
         self.decay_interval = decay_interval
         self.final_weight = final_weight
         self.eps = eps
-        self.loss_weight = loss_weight
         self.last_matching: Optional[List[int]] = None
 
     def layer_weights(self, num_layers: int, step: int = 0) -> List[float]:
@@ -240,13 +239,15 @@ class InformationFlowLoss(nn.Module):
             raise ValueError(f'matching indices {bad} are out of range for {len(teachers)} teacher layers')
         return [j % len(teachers) for j in self.matching]
 
-    def forward(self,
-                student: Sequence[torch.Tensor],
-                teacher: Sequence[torch.Tensor],
-                data_samples: Optional[Sequence] = None) -> torch.Tensor:
+    uses_data_samples = True
+
+    def loss(self,
+             student: Sequence[torch.Tensor],
+             teacher: Sequence[torch.Tensor],
+             data_samples: Optional[Sequence] = None) -> torch.Tensor:
         """Args:
             student (Sequence[Tensor]): Student features, one (N, ...) tensor per layer (shallow to deep).
-            teacher (Sequence[Tensor]): Teacher features, one per layer (detached here).
+            teacher (Sequence[Tensor]): Teacher features, one per layer.
             data_samples (Sequence, optional): The batch's data samples; needed with ``supervised=True``,
                 used by ``matching='flow'`` when they carry labels.
 
@@ -287,7 +288,7 @@ class InformationFlowLoss(nn.Module):
             for p_t, k_s in zip(targets, self._kernels(s)):
                 loss = loss + alpha * probability_divergence(p_t, kernel_probabilities(k_s),
                                                              self.divergence, self.eps)
-        return self.loss_weight * loss
+        return loss
 
     def extra_repr(self) -> str:
         return (f'kernels={self.kernels}, divergence={self.divergence!r}, supervised={self.supervised}, '

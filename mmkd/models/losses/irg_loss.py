@@ -4,9 +4,9 @@ from typing import List, Sequence, Union
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, promote, reduce_loss
 from .rkd_loss import pairwise_distances
 
 Layers = Union[torch.Tensor, Sequence[torch.Tensor]]
@@ -26,7 +26,7 @@ def _layers(features: Layers, side: str) -> List[torch.Tensor]:
         if not isinstance(x, torch.Tensor) or x.dim() < 2:
             raise ValueError(f'{side} layer {i}: expected (N, D) or (N, C, H, W), got '
                              f'{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}')
-        x = x.to(torch.promote_types(x.dtype, torch.float32))
+        x = promote(x)
         out.append(x.flatten(2).mean(dim=2) if x.dim() > 2 else x)
     return out
 
@@ -62,7 +62,7 @@ def irg_vertex(student: Layers, teacher: Layers) -> torch.Tensor:
                          f'{tuple(s.shape)} and the teacher {tuple(t.shape)} (after pooling): use logits of the '
                          'same classes, a connector to the teacher channels on the last position, or '
                          'w_vertex=0')
-    return (s - t.to(s.dtype)).pow(2).sum() / max(s.shape[0], 1)
+    return reduce_loss((s - t.to(s.dtype)).pow(2), 'batch')
 
 
 def irg_edge(student: Layers, teacher: Layers, squared: bool = False) -> torch.Tensor:
@@ -86,7 +86,7 @@ def irg_edge(student: Layers, teacher: Layers, squared: bool = False) -> torch.T
     for s, t in zip(s_layers, t_layers):
         a_s = _max_normalised(pairwise_distances(s, squared))
         a_t = _max_normalised(pairwise_distances(t.to(s.dtype), squared))
-        loss = loss + (a_s - a_t).pow(2).sum() / s.shape[0]
+        loss = loss + reduce_loss((a_s - a_t).pow(2), 'batch')
     return loss
 
 
@@ -136,12 +136,12 @@ def irg_transform(student: Layers, teacher: Layers, squared: bool = False) -> to
     _check(s_layers, t_layers)
     loss = s_layers[0].sum() * 0
     for d_s, d_t in zip(_transformation(s_layers, squared), _transformation(t_layers, squared)):
-        loss = loss + F.mse_loss(d_s, d_t.to(d_s.dtype))
+        loss = loss + reduce_loss((d_s - d_t.to(d_s.dtype)).pow(2), 'mean')
     return loss
 
 
 @MODELS.register_module()
-class IRGLoss(nn.Module):
+class IRGLoss(DistillLoss):
     """IRG: ``loss_weight * (w_vertex * L_V + w_edge * L_E + w_transform * L_T)`` (Liu et al., CVPR 2019).
 
     The point gives lists of positions: student and teacher receive tuples of per-layer features, the last
@@ -167,20 +167,19 @@ class IRGLoss(nn.Module):
 
     def __init__(self, w_vertex: float = 1.0, w_edge: float = 0.005, w_transform: float = 0.005,
                  loss_weight: float = 1.0, squared: bool = False) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         for name, value in (('w_vertex', w_vertex), ('w_edge', w_edge), ('w_transform', w_transform)):
             if value < 0:
                 raise ValueError(f'{name} must be >= 0, got {value}')
         self.w_vertex = w_vertex
         self.w_edge = w_edge
         self.w_transform = w_transform
-        self.loss_weight = loss_weight
         self.squared = squared
 
-    def forward(self, student: Layers, teacher: Layers) -> torch.Tensor:
+    def loss(self, student: Layers, teacher: Layers) -> torch.Tensor:
         """Args:
             student (Sequence[Tensor]): Per-layer student features, (N, D) or (N, C, H, W); last = logits.
-            teacher (Sequence[Tensor]): Per-layer teacher features, as many layers (detached here).
+            teacher (Sequence[Tensor]): Per-layer teacher features, as many layers.
 
         Returns:
             Tensor: Scalar loss.
@@ -195,7 +194,7 @@ class IRGLoss(nn.Module):
             loss = loss + self.w_edge * irg_edge(s_layers, t_layers, self.squared)
         if self.w_transform:
             loss = loss + self.w_transform * irg_transform(s_layers, t_layers, self.squared)
-        return self.loss_weight * loss
+        return loss
 
     def extra_repr(self) -> str:
         return (f'w_vertex={self.w_vertex}, w_edge={self.w_edge}, w_transform={self.w_transform}, '

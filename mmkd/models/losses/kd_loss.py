@@ -4,10 +4,10 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
-from .utils import class_labels, flatten_classes
+from .base import DistillLoss, reduce_loss
+from .utils import class_labels, fit_weight, flatten_classes, kl_divergence
 
 _TARGETS = ('soft', 'cwtm', 'dkpp')
 
@@ -28,13 +28,15 @@ def permute_non_argmax(probs: torch.Tensor, generator: Optional[torch.Generator]
 
 
 @MODELS.register_module()
-class KDLoss(nn.Module):
+class KDLoss(DistillLoss):
     """Soft-target distillation ``loss_weight * tau^2 * KL(softmax(t / tau) || softmax(s / tau))``.
 
     The tau^2 factor keeps the soft-target gradient magnitude independent of the temperature
     (Hinton et al., 2015, Sec. 2); the hard-target term is the student's own task loss. The KL is summed
     over classes and averaged over the rows: samples for (N, C) logits, samples x locations for dense
-    (N, C, H, W) scores (segmentation maps, detector score maps).
+    (N, C, H, W) scores (segmentation maps, detector score maps). With a per-pixel weight (dense scores;
+    ``ignore_index`` or ``weight=``), the KL of each location is weighted and the mean runs over the
+    weight, so ignored pixels count neither in the sum nor in the mean.
 
     Born-Again targets (Furlanello et al., ICML 2018, Sec. 3.2), for classifiers:
 
@@ -47,24 +49,34 @@ class KDLoss(nn.Module):
         tau (float): Temperature. Defaults to 4.0.
         loss_weight (float): Multiplier. Defaults to 1.0.
         target (str): ``'soft'`` (Hinton), ``'cwtm'`` or ``'dkpp'``. Defaults to ``'soft'``.
+        ignore_index (int, optional): Segmentation label whose pixels are left out (dense scores).
+            Defaults to None.
     """
 
-    def __init__(self, tau: float = 4.0, loss_weight: float = 1.0, target: str = 'soft') -> None:
-        super().__init__()
+    pixel_weight = True
+
+    def __init__(self, tau: float = 4.0, loss_weight: float = 1.0, target: str = 'soft',
+                 ignore_index: Optional[int] = None) -> None:
+        super().__init__(loss_weight, ignore_index)
         if tau <= 0:
             raise ValueError(f'tau must be positive, got {tau}')
         if target not in _TARGETS:
             raise ValueError(f'target must be one of {_TARGETS}, got {target!r}')
         self.tau = tau
-        self.loss_weight = loss_weight
         self.target = target
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor,
-                data_samples: Optional[Sequence] = None) -> torch.Tensor:
+    @property
+    def uses_data_samples(self) -> bool:
+        """``'cwtm'`` reads the labels."""
+        return self.target == 'cwtm'
+
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor, data_samples: Optional[Sequence] = None,
+             weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Args:
             student (Tensor): Student logits, (N, C) or (N, C, *spatial).
-            teacher (Tensor): Teacher logits of the same shape (detached here).
+            teacher (Tensor): Teacher logits of the same shape.
             data_samples (Sequence, optional): Needed by ``target='cwtm'`` for the labels.
+            weight (Tensor, optional): Per-pixel weight of dense (N, C, H, W) scores.
 
         Returns:
             Tensor: Scalar loss.
@@ -72,18 +84,21 @@ class KDLoss(nn.Module):
         if student.shape != teacher.shape:
             raise ValueError(f'student logits {tuple(student.shape)} and teacher logits '
                              f'{tuple(teacher.shape)} differ: distil positions with the same classes')
-        s, t = flatten_classes(student.float()), flatten_classes(teacher.detach().float())
+        s, t = flatten_classes(student), flatten_classes(teacher)
+        if weight is not None:
+            if student.dim() != 4:
+                raise ValueError(f'a per-pixel weight needs dense (N, C, H, W) scores, got {tuple(student.shape)}')
+            weight = fit_weight(weight, student.shape[2:]).reshape(-1)
         if self.target == 'cwtm':
             labels = class_labels(data_samples, s.device)
             confidence = F.softmax(t, dim=1).max(dim=1).values
-            weights = confidence / confidence.sum()
-            return self.loss_weight * (weights * F.cross_entropy(s, labels, reduction='none')).sum()
-        p_t = F.softmax(t / self.tau, dim=1)
-        if self.target == 'dkpp':
-            p_t = permute_non_argmax(p_t)
+            return reduce_loss(F.cross_entropy(s, labels, reduction='none'), 'sum', confidence / confidence.sum())
         log_p_s = F.log_softmax(s / self.tau, dim=1)
-        kl = F.kl_div(log_p_s, p_t, reduction='sum') / s.shape[0]
-        return self.loss_weight * self.tau ** 2 * kl
+        if self.target == 'dkpp':
+            kl = kl_divergence(log_p_s, permute_non_argmax(F.softmax(t / self.tau, dim=1)), log_target=False)
+        else:
+            kl = kl_divergence(log_p_s, F.log_softmax(t / self.tau, dim=1))
+        return self.tau ** 2 * reduce_loss(kl, 'mean', weight)
 
     def extra_repr(self) -> str:
-        return f'tau={self.tau}, loss_weight={self.loss_weight}, target={self.target!r}'
+        return f'tau={self.tau}, loss_weight={self.loss_weight}, target={self.target!r}{self._ignore_repr()}'

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
+from .base import promote, reduce_loss
 from .utils import flatten_classes
 
 _REDUCTIONS = ('none', 'mean', 'sum')
@@ -17,10 +18,12 @@ class LabelSmoothingLoss(nn.Module):
     """Cross-entropy to the smoothed target ``q = (1 - epsilon) * onehot(y) + epsilon / C``.
 
     ``loss_i = -sum_c q_c log softmax(x_i)_c = (1 - epsilon) * CE(x_i, y_i) + epsilon * mean_c(-log p_ic)``,
-    reduced like mmdet's ``CrossEntropyLoss`` (optional per-row ``weight``, ``avg_factor``) and multiplied by
-    ``loss_weight``. A classifier head calls it as ``loss(cls_score, labels)``; dense ``(N, C, H, W)``
-    scores take ``(N, H, W)`` labels, and rows labelled ``ignore_index`` count neither in the sum nor in
-    the mean. ``epsilon = 0`` is the plain cross-entropy.
+    reduced like mmdet's ``CrossEntropyLoss`` (optional per-row ``weight``, ``avg_factor``; mmkd's shared
+    :func:`~mmkd.models.losses.base.reduce_loss`) and multiplied by ``loss_weight``. It is a head's task
+    loss, called with labels, not a student/teacher :class:`~mmkd.models.losses.base.DistillLoss`. A
+    classifier head calls it as ``loss(cls_score, labels)``; dense ``(N, C, H, W)`` scores take
+    ``(N, H, W)`` labels, and rows labelled ``ignore_index`` count neither in the sum nor in the mean.
+    ``epsilon = 0`` is the plain cross-entropy.
 
     Args:
         epsilon (float): Smoothing mass spread uniformly over the C classes, in [0, 1). Defaults to 0.1.
@@ -66,7 +69,7 @@ class LabelSmoothingLoss(nn.Module):
         if label.shape != expected:
             raise ValueError(f'labels of shape {tuple(label.shape)} do not fit scores of shape '
                              f'{tuple(cls_score.shape)}: expected class indices of shape {tuple(expected)}')
-        logits = flatten_classes(cls_score.to(torch.promote_types(cls_score.dtype, torch.float32)))
+        logits = flatten_classes(promote(cls_score))
         classes = logits.shape[1]
         target = label.reshape(-1).long()
         valid = target != self.ignore_index
@@ -81,12 +84,9 @@ class LabelSmoothingLoss(nn.Module):
             loss = loss * weight.reshape(-1).to(loss.dtype)
         if reduction == 'none':
             loss = loss.reshape(label.shape)
-        elif reduction == 'sum':
-            loss = loss.sum()
-        else:
-            denom = avg_factor if avg_factor is not None else valid.sum().clamp(min=1)
-            loss = loss.sum() / denom
-        return self.loss_weight * loss
+        elif reduction == 'mean' and avg_factor is None:
+            avg_factor = valid.sum().clamp(min=1)  # ignored rows do not count
+        return self.loss_weight * reduce_loss(loss, reduction, avg_factor=avg_factor)
 
     def extra_repr(self) -> str:
         return f'epsilon={self.epsilon}, loss_weight={self.loss_weight}, reduction={self.reduction!r}'

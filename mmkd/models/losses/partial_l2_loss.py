@@ -1,12 +1,17 @@
 """The partial L2 distance of OFD (Heo et al., "A Comprehensive Overhaul of Feature Distillation",
 ICCV 2019)."""
+from typing import Optional
+
 import torch
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, promote, reduce_loss
+from .utils import pixel_weight_of
 
-_REDUCTIONS = ('none', 'sum', 'mean')
+_REDUCTIONS = ('none', 'sum', 'mean', 'batch')
 _NORMALIZE = ('batch', 'none', 'mean')
+#: normalize -> reduction
+_REDUCTION = dict(batch='batch', mean='mean', none='sum')
 
 
 def _check_shapes(student: torch.Tensor, teacher: torch.Tensor) -> None:
@@ -35,20 +40,24 @@ class _PartialL2Sum(torch.autograd.Function):
         return grad_s, grad_t
 
 
-def partial_l2(student: torch.Tensor, teacher: torch.Tensor, reduction: str = 'sum') -> torch.Tensor:
+def partial_l2(student: torch.Tensor, teacher: torch.Tensor, reduction: str = 'sum',
+               weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """OFD's partial L2 distance (Heo et al., ICCV 2019).
 
     Elementwise ``d = (s - t)^2``, except ``d = 0`` where ``s <= t <= 0``: a student response below a
     non-positive (margin-ReLU'd) teacher response is not penalised, because the teacher's ReLU discards
     it anyway.
 
-    Low-precision inputs are computed in float32; float64 stays float64.
+    Low-precision inputs are computed in float32; float64 stays float64. Without a weight, the sum keeps
+    only the masked difference for backward (:class:`_PartialL2Sum`); a per-pixel ``weight`` multiplies
+    each location's distance.
 
     Args:
         student (Tensor): Student feature (after the connector).
         teacher (Tensor): Teacher feature (after the teacher transform), same shape.
-        reduction (str): ``'none'`` (elementwise), ``'sum'`` or ``'mean'`` (over all elements).
-            Defaults to ``'sum'``.
+        reduction (str): ``'none'`` (elementwise), ``'sum'``, ``'batch'`` (sum / N) or ``'mean'`` (over all
+            elements, or over the weight). Defaults to ``'sum'``.
+        weight (Tensor, optional): (N, H, W) or (N, 1, H, W) per-pixel weight of (N, C, H, W) features.
 
     Returns:
         Tensor: The distance, reduced as asked.
@@ -56,16 +65,19 @@ def partial_l2(student: torch.Tensor, teacher: torch.Tensor, reduction: str = 's
     if reduction not in _REDUCTIONS:
         raise ValueError(f'reduction must be one of {_REDUCTIONS}, got {reduction!r}')
     _check_shapes(student, teacher)
-    dtype = torch.promote_types(torch.promote_types(student.dtype, teacher.dtype), torch.float32)
-    s, t = student.to(dtype), teacher.to(dtype)
-    if reduction == 'none':
-        return (s - t).pow(2) * ((s > t) | (t > 0))
+    s, t = promote(student, teacher)
+    if reduction == 'none' or weight is not None:
+        distance = (s - t).pow(2) * ((s > t) | (t > 0))
+        return reduce_loss(distance, reduction, pixel_weight_of(weight, s))
+    if reduction == 'batch' and s.dim() == 0:
+        raise ValueError("normalize='batch' needs a batch dimension; got a 0-d student tensor")
     total = _PartialL2Sum.apply(s, t)
-    return total if reduction == 'sum' else total / max(s.numel(), 1)
+    divisor = dict(sum=1, batch=max(s.shape[0], 1) if s.dim() else 1, mean=max(s.numel(), 1))[reduction]
+    return total / divisor if divisor != 1 else total
 
 
 @MODELS.register_module()
-class PartialL2Loss(nn.Module):
+class PartialL2Loss(DistillLoss):
     """OFD's distillation loss: ``loss_weight * sum(partial_l2(s, t)) / N``.
 
     See :func:`partial_l2`. The official recipe sums the distance, divides by the batch size N and by a
@@ -77,35 +89,30 @@ class PartialL2Loss(nn.Module):
         loss_weight (float): Multiplier of the loss. Defaults to 1.0.
         normalize (str): ``'batch'`` divides the sum by the batch size N (``student.shape[0]``), ``'none'``
             keeps the sum, ``'mean'`` averages over all elements. Defaults to ``'batch'``.
+        ignore_index (int, optional): Segmentation label whose pixels are left out. Defaults to None.
     """
 
-    def __init__(self, loss_weight: float = 1.0, normalize: str = 'batch') -> None:
-        super().__init__()
+    pixel_weight = True
+
+    def __init__(self, loss_weight: float = 1.0, normalize: str = 'batch', ignore_index: Optional[int] = None) -> None:
+        super().__init__(loss_weight, ignore_index)
         if normalize not in _NORMALIZE:
             raise ValueError(f'normalize must be one of {_NORMALIZE}, got {normalize!r}')
-        self.loss_weight = loss_weight
         self.normalize = normalize
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor,
+             weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Compute the loss.
 
         Args:
             student (Tensor): Student feature, (N, ...).
-            teacher (Tensor): Teacher feature of the same shape (detached here).
+            teacher (Tensor): Teacher feature of the same shape.
+            weight (Tensor, optional): Per-pixel weight of (N, C, H, W) features.
 
         Returns:
             Tensor: Scalar loss (float32, or float64 for float64 inputs).
         """
-        _check_shapes(student, teacher)
-        if self.normalize == 'mean':
-            loss = partial_l2(student, teacher.detach(), reduction='mean')
-        else:
-            loss = partial_l2(student, teacher.detach(), reduction='sum')
-            if self.normalize == 'batch':
-                if student.dim() == 0:
-                    raise ValueError("normalize='batch' needs a batch dimension; got a 0-d student tensor")
-                loss = loss / max(student.shape[0], 1)
-        return self.loss_weight * loss
+        return partial_l2(student, teacher, _REDUCTION[self.normalize], weight)
 
     def extra_repr(self) -> str:
-        return f'loss_weight={self.loss_weight}, normalize={self.normalize!r}'
+        return f'loss_weight={self.loss_weight}, normalize={self.normalize!r}{self._ignore_repr()}'

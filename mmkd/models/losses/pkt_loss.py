@@ -2,9 +2,9 @@
 Knowledge Transfer", ECCV 2018)."""
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, reduce_loss
 from .rkd_loss import embeddings
 
 
@@ -28,7 +28,7 @@ def conditional_probabilities(x: torch.Tensor, eps: float = 1e-7) -> torch.Tenso
 
 
 @MODELS.register_module()
-class PKTLoss(nn.Module):
+class PKTLoss(DistillLoss):
     """PKT: ``loss_weight * 1/N sum_i KL(P_t[i] || P_s[i])`` (Passalis & Tefas, ECCV 2018).
 
     ``KL(P_t[i] || P_s[i]) = sum_{j != i} p_t(j|i) log((p_t(j|i) + eps) / (p_s(j|i) + eps))`` between the
@@ -42,16 +42,15 @@ class PKTLoss(nn.Module):
     """
 
     def __init__(self, eps: float = 1e-7, loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         if eps <= 0:
             raise ValueError(f'eps must be positive, got {eps}')
         self.eps = eps
-        self.loss_weight = loss_weight
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
         """Args:
             student (Tensor): (N, D_s) or (N, C, H, W).
-            teacher (Tensor): (N, D_t) or (N, C', H', W') (detached here).
+            teacher (Tensor): (N, D_t) or (N, C', H', W').
 
         Returns:
             Tensor: Scalar loss.
@@ -60,9 +59,9 @@ class PKTLoss(nn.Module):
             raise ValueError(f'student batch {student.shape[0]} != teacher batch {teacher.shape[0]}: PKT '
                              'compares the same samples; record both features on the same batch')
         p_s = conditional_probabilities(student, self.eps)
-        p_t = conditional_probabilities(teacher.detach(), self.eps).to(p_s.dtype)
+        p_t = conditional_probabilities(teacher, self.eps).to(p_s.dtype)
         kl = p_t * (torch.log(p_t + self.eps) - torch.log(p_s + self.eps))
-        return self.loss_weight * kl.sum() / p_s.shape[0]
+        return reduce_loss(kl, 'batch')
 
     def extra_repr(self) -> str:
         return f'eps={self.eps}, loss_weight={self.loss_weight}'

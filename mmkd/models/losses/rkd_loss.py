@@ -1,9 +1,9 @@
 """Relational knowledge distillation (Park et al., "Relational Knowledge Distillation", CVPR 2019)."""
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from mmkd.registry import MODELS
+from .base import DistillLoss, promote
 
 _EPS = 1e-12
 
@@ -14,7 +14,7 @@ def embeddings(x: torch.Tensor, name: str = 'feature') -> torch.Tensor:
     if x.dim() < 2:
         raise ValueError(f'the {name} must be (N, D) embeddings or (N, C, H, W) features, got shape '
                          f'{tuple(x.shape)}; record a position with a batch dimension')
-    return x.flatten(1).to(torch.promote_types(x.dtype, torch.float32))
+    return promote(x.flatten(1))
 
 
 def _check_batch(student: torch.Tensor, teacher: torch.Tensor) -> None:
@@ -121,7 +121,7 @@ def rkd_angle(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class RKDLoss(nn.Module):
+class RKDLoss(DistillLoss):
     """RKD: ``loss_weight * (distance_weight * L_D + angle_weight * L_A)`` (Park et al., CVPR 2019).
 
     See :func:`rkd_distance` and :func:`rkd_angle`. The defaults are the paper's lambda_D = 25 and
@@ -136,18 +136,17 @@ class RKDLoss(nn.Module):
 
     def __init__(self, distance_weight: float = 25.0, angle_weight: float = 50.0,
                  loss_weight: float = 1.0) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         if distance_weight < 0 or angle_weight < 0:
             raise ValueError(f'distance_weight and angle_weight must be >= 0, got {distance_weight} and '
                              f'{angle_weight}')
         self.distance_weight = distance_weight
         self.angle_weight = angle_weight
-        self.loss_weight = loss_weight
 
-    def forward(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    def loss(self, student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
         """Args:
             student (Tensor): (N, D_s) or (N, C, H, W).
-            teacher (Tensor): (N, D_t) or (N, C', H', W'), detached here.
+            teacher (Tensor): (N, D_t) or (N, C', H', W').
 
         Returns:
             Tensor: Scalar loss.
@@ -157,7 +156,7 @@ class RKDLoss(nn.Module):
             loss = loss + self.distance_weight * rkd_distance(student, teacher)
         if self.angle_weight:
             loss = loss + self.angle_weight * rkd_angle(student, teacher)
-        return self.loss_weight * loss
+        return loss
 
     def extra_repr(self) -> str:
         return (f'distance_weight={self.distance_weight}, angle_weight={self.angle_weight}, '

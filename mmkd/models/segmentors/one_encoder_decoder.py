@@ -13,9 +13,11 @@ from mmseg.registry import MODELS as MMSEG_MODELS
 from mmseg.utils import add_prefix
 
 from mmkd.registry import MODELS
+from mmkd.utils.progress import check_rampup, rampup_weight
+from ..losses.base import needs_data_samples
 from ..ops.backbone_stages import out_channels, stage_names
 
-ONE_KEYS = ('num_branches', 'kd_loss', 'predict_branch', 'gate_in_channels')
+ONE_KEYS = ('num_branches', 'kd_loss', 'predict_branch', 'gate_in_channels', 'kl_rampup')
 
 
 @MODELS.register_module()
@@ -31,8 +33,10 @@ class ONEEncoderDecoder(EncoderDecoder):
 
     (plus the auxiliary head's loss). Each CE is the decode head's own loss (``loss_by_feat``: upsampling,
     ``ignore_index``); the KL (``kd_loss``, ``mmkd.KDLoss`` with ``T = 3``) is averaged over all
-    locations of the decode-head maps, with ``z_e`` detached. Logged keys: ``decode_b{i}.loss_ce``,
-    ``decode_ens.loss_ce``, ``loss_kl_b{i}`` (and the ``acc_seg`` of each).
+    locations of the decode-head maps, with ``z_e`` detached (a ``kd_loss`` with ``ignore_index=255``
+    leaves the ignored pixels out); ``kl_rampup`` ramps it up as
+    :class:`~mmkd.models.classifiers.ONEClassifier` describes (off by default). Logged keys:
+    ``decode_b{i}.loss_ce``, ``decode_ens.loss_ce``, ``loss_kl_b{i}`` (and the ``acc_seg`` of each).
 
     Prediction uses the ensemble, or branch ``predict_branch``. :meth:`export_state_dict` and
     :meth:`export_model_config` give one branch as a plain ``EncoderDecoder``.
@@ -43,6 +47,8 @@ class ONEEncoderDecoder(EncoderDecoder):
         predict_branch (int, optional): Branch used for prediction; None: the ensemble. Defaults to None.
         gate_in_channels (int, optional): Channels of the last backbone feature; inferred from a
             ResNet-style backbone when None. Defaults to None.
+        kl_rampup (dict, optional): ``dict(length=L, by='epoch' | 'iter')``: the release's ramp of the KL
+            terms. Defaults to None (full weight throughout).
         **kwargs: ``EncoderDecoder`` arguments (``backbone``, ``decode_head``, ``auxiliary_head``, ...).
     """
 
@@ -51,6 +57,7 @@ class ONEEncoderDecoder(EncoderDecoder):
                  kd_loss: dict = dict(type='mmkd.KDLoss', tau=3.0),
                  predict_branch: Optional[int] = None,
                  gate_in_channels: Optional[int] = None,
+                 kl_rampup: Optional[dict] = None,
                  **kwargs) -> None:
         if isinstance(num_branches, bool) or not isinstance(num_branches, int) or num_branches < 2:
             raise ValueError(f'num_branches must be an int >= 2, got {num_branches!r}.')
@@ -71,6 +78,7 @@ class ONEEncoderDecoder(EncoderDecoder):
         self.gate = nn.Sequential(
             nn.Linear(gate_in_channels, num_branches), nn.BatchNorm1d(num_branches), nn.ReLU(inplace=True))
         self.kd_loss = MODELS.build(copy.deepcopy(kd_loss))
+        self.kl_rampup = check_rampup(kl_rampup, 'ONEEncoderDecoder kl_rampup')
 
     def _init_decode_head(self, decode_head: dict) -> None:
         """Build the first branch (the others are added once ``num_branches`` is set)."""
@@ -125,8 +133,10 @@ class ONEEncoderDecoder(EncoderDecoder):
             losses.update(add_prefix(head.loss_by_feat(z, data_samples), f'decode_b{i}'))
         losses.update(add_prefix(self.decode_heads[0].loss_by_feat(ensemble, data_samples), 'decode_ens'))
         target = ensemble.detach()
+        ramp = rampup_weight(self.kl_rampup)
+        kwargs = dict(data_samples=data_samples) if needs_data_samples(self.kd_loss) else {}
         for i, z in enumerate(logits):
-            losses[f'loss_kl_b{i}'] = self.kd_loss(z, target)
+            losses[f'loss_kl_b{i}'] = ramp * self.kd_loss(z, target, **kwargs)
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(feats, data_samples))
         return losses
