@@ -156,6 +156,11 @@ def test_gradients_reach_student_and_gcblocks_not_teacher():
     randomise(loss, seed=4)
     loss(s, t, data_samples=samples).backward()
     for name, p in loss.named_parameters():
+        if name.endswith('context.bias'):
+            # the context logits go through a softmax over locations, which a constant shift leaves
+            # unchanged: this bias's gradient is zero (up to rounding)
+            assert p.grad is None or p.grad.abs().sum() < 1e-6, name
+            continue
         assert p.grad is not None and p.grad.abs().sum() > 0, name
     f = FGDLoss(2, 2, lambda_fgd=1.0).double()
     randomise(f)
