@@ -1,4 +1,5 @@
 import functools
+from typing import List
 
 import torch
 
@@ -21,3 +22,15 @@ def bf16_is_fast(device: torch.device) -> bool:
     if device.type == 'cpu':
         return cpu_has_native_bf16()
     return False
+
+
+def fast_low_precisions(device: torch.device) -> List[str]:
+    """The autocast precisions (``'bf16'``, ``'fp16'``) that run faster than float32 on ``device``, the one
+    with float32's range first: CUDA GPUs compute both on tensor cores (bf16 where supported); CPUs bf16
+    with AVX512-BF16/AMX (their fp16 convolutions are slower than float32, measured on an AVX512-FP16 CPU
+    without AMX-FP16)."""
+    if device.type == 'cuda':
+        return (['bf16'] if torch.cuda.is_bf16_supported() else []) + ['fp16']
+    if device.type == 'cpu' and cpu_has_native_bf16():
+        return ['bf16']
+    return []
