@@ -59,6 +59,18 @@ def relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
     return ((value.double() - reference.double()).norm() / reference.double().norm().clamp_min(1e-30)).item()
 
 
+def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
+    """Put a frozen teacher in eval mode, its BatchNorm layers with ``teacher_bn='train'`` in train mode
+    without running-statistics updates (batch statistics, buffers untouched). Returns ``teacher``."""
+    teacher.eval()
+    if teacher_bn == 'train':
+        for module in teacher.modules():
+            if isinstance(module, _BatchNorm):
+                module.train()
+                module.track_running_stats = False
+    return teacher
+
+
 def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
     """The ``model`` dict of a config file (``mmdet::``/``mmseg::`` package paths allowed) or a dict."""
     if isinstance(config, str):
@@ -458,12 +470,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
 
     def _set_teacher_mode(self) -> None:
         """Teacher in eval mode, except BN in ``train`` BN mode: batch statistics, no buffer updates."""
-        self._teacher.eval()
-        if self.teacher_bn == 'train':
-            for module in self._teacher.modules():
-                if isinstance(module, _BatchNorm):
-                    module.train()
-                    module.track_running_stats = False
+        set_frozen_teacher_mode(self._teacher, self.teacher_bn)
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -542,19 +549,43 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         if not fast:
             return 'fp32', f'{inputs.device.type} computes neither bf16 nor fp16 natively'
         tolerance = self.teacher_precision_tolerance
-        reference = self._point_features(inputs, data_samples, 'fp32')
+        errors = self.measure_teacher_precisions(inputs, data_samples, fast + [f'{p}-deep' for p in fast],
+                                                 stop_within=tolerance)
+        self.teacher_precision_errors = errors
         tried = []
-        for precision in fast + [f'{p}-deep' for p in fast]:
-            features = self._point_features(inputs, data_samples, precision)
-            errors = {key: relative_error(features[key], ref) for key, ref in reference.items()}
-            self.teacher_precision_errors[precision] = errors
-            worst = max(errors, key=errors.get)
-            tried.append(f'{precision} {errors[worst]:.1e} at {worst!r}')
-            if errors[worst] <= tolerance:
+        for precision, errs in errors.items():
+            worst = max(errs, key=errs.get)
+            tried.append(f'{precision} {errs[worst]:.1e} at {worst!r}')
+            if errs[worst] <= tolerance:
                 return precision, (f'the first precision within {tolerance:g} (relative L2) of fp32 at every '
                                    f'distillation point on the first batch: {", ".join(tried)}')
         return 'fp32', (f'no fast precision within {tolerance:g} (relative L2) of fp32 at every distillation '
                         f'point on the first batch: {", ".join(tried)}')
+
+    @torch.no_grad()
+    def measure_teacher_precisions(self, inputs: torch.Tensor, data_samples: Optional[list],
+                                   precisions: List[str], stop_within: Optional[float] = None
+                                   ) -> Dict[str, Dict[str, float]]:
+        """Relative L2 error against fp32 of the teacher's features at every distillation point, as the
+        losses see them (after the teacher transform), for each of ``precisions`` in turn, on one batch.
+
+        Args:
+            inputs (Tensor): the batch as the student's data preprocessor returns it.
+            data_samples (list, optional): its data samples.
+            precisions (list[str]): precisions to measure (``'bf16'``, ``'fp16-deep'``, ...).
+            stop_within (float, optional): stop after the first precision whose largest error is at most this.
+
+        Returns:
+            dict: precision -> {teacher position name: relative error}; inf where a feature is not finite.
+        """
+        reference = self._point_features(inputs, data_samples, 'fp32')
+        out = {}
+        for precision in precisions:
+            features = self._point_features(inputs, data_samples, precision)
+            out[precision] = {key: relative_error(features[key], ref) for key, ref in reference.items()}
+            if stop_within is not None and max(out[precision].values()) <= stop_within:
+                break
+        return out
 
     def _point_features(self, inputs: torch.Tensor, data_samples: Optional[list],
                         precision: str) -> Dict[str, torch.Tensor]:
