@@ -440,11 +440,18 @@ def main(argv=None) -> int:
     def ratio(key: str, phase: str = 'distill') -> float:
         return results[phase][key] / max(results['student'][key] + results['teacher'][key], 1e-12)
 
-    ratios = dict(time_median=ratio('median_s'), time_min=ratio('min_s'),
+    def round_ratio(phase: str = 'distill') -> float:
+        """Median over rounds of the round's distill / (student + teacher): each ratio compares iterations
+        run one after another, under the same load."""
+        return statistics.median(d / max(s + t, 1e-12) for d, s, t in zip(
+            results[phase]['times_s'], results['student']['times_s'], results['teacher']['times_s']))
+
+    ratios = dict(time_median=ratio('median_s'), time_min=ratio('min_s'), time_rounds=round_ratio(),
                   memory_peak=ratio('mem_peak_bytes'), memory_growth=ratio('mem_growth_bytes'))
     for label in results:
         if label.startswith('distill['):
-            ratios[label] = dict(time_median=ratio('median_s', label), memory_peak=ratio('mem_peak_bytes', label))
+            ratios[label] = dict(time_median=ratio('median_s', label), time_rounds=round_ratio(label),
+                                 memory_peak=ratio('mem_peak_bytes', label))
 
     peak_label = 'peak MiB' if args.device == 'cuda' else 'growth+weights MiB'
     print()
@@ -459,13 +466,13 @@ def main(argv=None) -> int:
         print(f'{label:28s} teacher: {execution["precision"]}, channels_last={execution["channels_last"]}, '
               f'truncated={execution["truncated"]}')
     print(f'time   distill / (student + teacher fp32 full): median {ratios["time_median"]:.3f}, '
-          f'min {ratios["time_min"]:.3f}')
+          f'min {ratios["time_min"]:.3f}, median of the rounds\' ratios {ratios["time_rounds"]:.3f}')
     print(f'memory distill / (student + teacher): {peak_label} {ratios["memory_peak"]:.3f}, '
           f'growth {ratios["memory_growth"]:.3f}')
     for label in results:
         if label.startswith('distill['):
-            print(f'{label:28s} / (student + teacher fp32 full): time {ratios[label]["time_median"]:.3f}, '
-                  f'memory {ratios[label]["memory_peak"]:.3f}')
+            print(f'{label:28s} / (student + teacher fp32 full): time {ratios[label]["time_median"]:.3f} '
+                  f'(rounds {ratios[label]["time_rounds"]:.3f}), memory {ratios[label]["memory_peak"]:.3f}')
     if args.device == 'cpu':
         print('(CPU: "growth" = peak RSS over the RSS before the phase (activations, gradients, optimizer '
               'state, allocator slack); "weights" = parameter and buffer bytes of the phase\'s models, '
