@@ -41,7 +41,8 @@ def test_benchmark_and_teacher_precision_tools_on_the_classification_pair(toy_wo
                    '--teacher-checkpoint', 'none', '--batch-size', '4', '--iters', '2', '--warmup', '1',
                    '--threads', '1', '--teacher-options', '--json', 'work_dirs/bench.json')
     result = json.loads((toy_workspace / 'work_dirs/bench.json').read_text())
-    assert [len(p['times_s']) for p in result['phases'].values()] == [2] * 7  # student, teacher, 5 distillers
+    # student, teacher, the config's distiller and one per teacher option (5)
+    assert [len(p['times_s']) for p in result['phases'].values()] == [2] * 8
     executions = result['teacher_execution']
     assert executions['distill[bf16-deep,cl,trunc]'] == dict(precision='bf16-deep', channels_last=True,
                                                              truncated=True)
