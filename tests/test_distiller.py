@@ -312,7 +312,7 @@ def teacher_feature_errors(precision, teacher_bn):
 def test_low_precision_teacher_features_within_2e_2_of_fp32(precision):
     errors, low = teacher_feature_errors(precision, teacher_bn='eval')
     assert max(errors.values()) < 2e-2, errors
-    assert low.teacher_channels_last
+    assert low.teacher_execution['channels_last']
     dtype = torch.bfloat16 if precision == 'bf16' else torch.float16
     assert all(low.teacher_recorders.get(n).dtype == dtype for n in errors)
     # transforms and losses see float32
@@ -320,12 +320,89 @@ def test_low_precision_teacher_features_within_2e_2_of_fp32(precision):
     assert all(losses[f'loss_distill_{n}'].dtype == torch.float32 for n in errors)
 
 
-def test_auto_precision_follows_the_device_and_bn_mode(monkeypatch):
+def logged_messages(run):
+    """The messages mmengine's current logger emits while ``run()`` runs."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        run()
+    finally:
+        logger.removeHandler(handler)
+    return records
+
+
+def test_auto_precision_is_the_first_fast_one_within_tolerance_of_fp32(monkeypatch):
     from mmkd.models.algorithms import feature_distiller
-    cases = ((True, 'eval', torch.bfloat16), (False, 'eval', torch.float32), (True, 'train', torch.float32))
-    for fast, teacher_bn, expected in cases:
-        monkeypatch.setattr(feature_distiller, 'bf16_is_fast', lambda device, fast=fast: fast)
-        model = build(teacher_precision='auto', teacher_bn=teacher_bn)
-        assert model._resolve_teacher_execution(torch.device('cpu')) == expected
+
+    def first_step(fast, **overrides):
+        monkeypatch.setattr(feature_distiller, 'fast_low_precisions', lambda device: list(fast))
+        model = build(teacher_precision='auto', **overrides)
+        model.train()
+        assert model.teacher_execution is None  # chosen at the first training step
+        logs = logged_messages(lambda: model.teacher_features(*batch()))
+        return model, [m for m in logs if m.startswith('teacher forward on cpu')]
+
+    # a device without fast low precision: fp32, nothing measured
+    model, logs = first_step([])
+    assert model.teacher_execution == dict(precision='fp32', channels_last=False, truncated=True)
+    assert model.teacher_precision_errors == {} and 'computes neither bf16 nor fp16' in logs[0]
+
+    # running BN statistics: bf16 is within 1e-2 of fp32 at both points and chosen
+    model, logs = first_step(['bf16'], teacher_bn='eval')
+    assert model.teacher_execution == dict(precision='bf16', channels_last=True, truncated=True)
+    assert list(model.teacher_precision_errors) == ['bf16']
+    assert 0 < max(model.teacher_precision_errors['bf16'].values()) < 1e-2
+    assert model.teacher_recorders.get('stage2').dtype == torch.bfloat16
+    assert len(logs) == 1 and "bf16 (teacher_precision='auto'" in logs[0] and "at 'stage" in logs[0]
+
+    # a tolerance nothing meets: both forms measured, fp32 kept; '-deep' is exact up to the first point
+    model, logs = first_step(['bf16'], teacher_precision_tolerance=1e-9)
+    assert model.teacher_execution['precision'] == 'fp32'
+    errors = model.teacher_precision_errors
+    assert list(errors) == ['bf16', 'bf16-deep']
+    # (fp32 in channels_last differs from the contiguous reference only in summation order)
+    assert errors['bf16-deep']['stage1'] < 1e-5 < errors['bf16']['stage1'] and errors['bf16-deep']['stage2'] > 1e-4
+    assert 'no fast precision within 1e-09' in logs[0]
+    assert model.teacher_recorders.get('stage2').dtype == torch.float32  # the step itself ran in fp32
+
+    # a new teacher (load_teacher_state) is measured anew at the next step
+    model.load_teacher_state(model.teacher.state_dict())
+    assert model.teacher_execution is None
+
     with pytest.raises(ValueError, match='teacher_precision must be'):
         build(teacher_precision='int8')
+    with pytest.raises(ValueError, match='teacher_precision_tolerance must be > 0'):
+        build(teacher_precision_tolerance=0)
+
+
+def test_deep_precision_keeps_fp32_up_to_the_first_recorded_feature():
+    fp32 = build(truncate_teacher=False)
+    deep = build(teacher_precision='bf16-deep', truncate_teacher=False)
+    deep.teacher.load_state_dict(fp32.teacher.state_dict())
+    inputs, samples = batch()
+    for model in (fp32, deep):
+        model.train()
+        model.teacher_features(inputs, samples)
+    assert deep.teacher_recorders.get('stage1').dtype == torch.float32
+    assert deep.teacher_recorders.get('stage2').dtype == torch.bfloat16
+    reference = fp32.teacher_recorders.get('stage1')  # (channels_last fp32: another summation order)
+    torch.testing.assert_close(deep.teacher_recorders.get('stage1'), reference, rtol=1e-4, atol=1e-4)
+    assert not torch.is_autocast_enabled('cpu')  # the switch ends with the forward
+    assert deep.teacher_execution == dict(precision='bf16-deep', channels_last=True, truncated=False)
+
+
+def test_fp16_teacher_that_overflows_falls_back_to_fp32():
+    model = build(teacher_precision='fp16', teacher_bn='eval')
+    with torch.no_grad():
+        model.teacher.backbone.conv1.weight.mul_(1e6)  # activations far beyond float16's 65504
+    model.train()
+    logs = logged_messages(lambda: model.teacher_features(*batch()))
+    assert any('overflowed float16' in m for m in logs)
+    assert model.teacher_execution['precision'] == 'fp32'
+    assert all(torch.isfinite(model.teacher_recorders.get(n)).all() for n in ('stage1', 'stage2'))

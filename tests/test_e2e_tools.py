@@ -34,3 +34,28 @@ def test_dist_train_two_processes_on_cpu(toy_workspace):
     assert 'Distributed launcher: pytorch' in out and 'Distributed training: True' in out
     assert 'accuracy/top1' in out
     assert (toy_workspace / 'work_dirs/dist_cls/iter_2.pth').is_file()
+
+
+def test_benchmark_and_teacher_precision_tools_on_the_classification_pair(toy_workspace):
+    out = run_tool(toy_workspace, 'tools/analysis/benchmark_distill.py', 'configs/overhaul_cls_r50_r18_toy.py',
+                   '--teacher-checkpoint', 'none', '--batch-size', '4', '--iters', '2', '--warmup', '1',
+                   '--threads', '1', '--teacher-options', '--json', 'work_dirs/bench.json')
+    result = json.loads((toy_workspace / 'work_dirs/bench.json').read_text())
+    # student, teacher, the config's distiller and one per teacher option (5)
+    assert [len(p['times_s']) for p in result['phases'].values()] == [2] * 8
+    executions = result['teacher_execution']
+    assert executions['distill[bf16-deep,cl,trunc]'] == dict(precision='bf16-deep', channels_last=True,
+                                                             truncated=True)
+    assert executions['distill']['precision'] in ('fp32', 'bf16', 'bf16-deep')  # 'auto': as measured
+    assert f"teacher: {executions['distill']['precision']}" in out
+    assert 0 < result['ratios']['time_median'] and 'time   distill / (student + teacher fp32 full)' in out
+
+    out = run_tool(toy_workspace, 'tools/analysis/teacher_precision.py', 'configs/overhaul_cls_r50_r18_toy.py',
+                   '--teacher-checkpoint', 'none', '--batch-size', '4', '--teacher-bn', 'train', 'eval',
+                   '--precisions', 'bf16', 'bf16-deep', '--json', 'work_dirs/errors.json')
+    errors = json.loads((toy_workspace / 'work_dirs/errors.json').read_text())['errors']
+    for teacher_bn in ('train', 'eval'):
+        assert list(errors[teacher_bn]) == ['bf16', 'bf16-deep']
+        deep = errors[teacher_bn]['bf16-deep']
+        assert list(deep) == ['stage1', 'stage2', 'stage3', 'stage4'] and deep['stage1'] < 1e-4 < deep['stage4']
+    assert "teacher_bn='train': relative L2 error against fp32 (%)" in out

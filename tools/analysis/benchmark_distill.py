@@ -1,17 +1,21 @@
 """Time a distiller's training step against its two parts, on the same batch, in one process.
 
-Three phases run one after another on ONE fetched training batch (data loading is excluded):
+Three phases on ONE fetched training batch (data loading is excluded):
 
 1. ``student``: the student built alone from ``model.student``, its own ``train_step`` with an
    ``OptimWrapper`` built from the config's ``optim_wrapper``;
-2. ``teacher``: the distiller's teacher, forward only (``torch.no_grad()``, fp32, ``mode='tensor'``,
-   backbone + neck + head), on the student-preprocessed batch renormalised for the teacher, exactly
-   as the distiller feeds it (its BatchNorm in the distiller's ``teacher_bn`` mode);
-3. ``distill``: ``FeatureDistiller.train_step`` with an ``OptimWrapper`` over the distiller's
+2. ``teacher``: the teacher, forward only, in fp32 and whole (``torch.no_grad()``, ``mode='tensor'``,
+   backbone + neck + head): a copy of the distiller's teacher with its weights, on the
+   student-preprocessed batch renormalised for the teacher, exactly as the distiller feeds it (its
+   BatchNorm in the distiller's ``teacher_bn`` mode);
+3. ``distill``: ``FeatureDistiller.train_step`` with the config's options (``teacher_precision='auto'``
+   chooses the teacher's precision at the first step) and an ``OptimWrapper`` over the distiller's
    parameters (student + connectors; the teacher is not among them).
 
-Each phase: ``--warmup`` untimed iterations, then ``--iters`` timed ones; the median and min seconds
-and the phase's peak memory are printed, with ``distill / (student + teacher)`` for both.
+Each phase runs ``--warmup`` untimed iterations (at least one), then one more alone for its peak memory;
+then the ``--iters`` timed iterations of all phases run interleaved (student, teacher, distill, ...
+round-robin), so that a change of machine load hits every phase alike. The median and min seconds and
+the peak memory are printed, with ``distill / (student + teacher)`` for both.
 
 Examples:
     python tools/analysis/benchmark_distill.py configs/overhaul_ssd_r50_r18_toy.py \
@@ -46,9 +50,11 @@ from mmengine.runner.utils import set_random_seed
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd import compat  # noqa: E402
+from mmkd.models.algorithms.feature_distiller import load_model_config, set_frozen_teacher_mode  # noqa: E402
 from mmkd.registry import MODELS  # noqa: E402
 
 MiB = 1024 ** 2
+RANDOM_TEACHER = "none (random weights from the teacher's init_weights)"
 PHASES = ('student', 'teacher', 'distill')
 # --teacher-options: the distiller step again with each teacher execution option (FeatureDistiller args)
 TEACHER_OPTIONS = {
@@ -56,6 +62,8 @@ TEACHER_OPTIONS = {
     'distill[fp32,trunc]': dict(teacher_precision='fp32', teacher_channels_last=False, truncate_teacher=True),
     'distill[bf16,full]': dict(teacher_precision='bf16', teacher_channels_last=False, truncate_teacher=False),
     'distill[bf16,cl,trunc]': dict(teacher_precision='bf16', teacher_channels_last=True, truncate_teacher=True),
+    'distill[bf16-deep,cl,trunc]': dict(teacher_precision='bf16-deep', teacher_channels_last=True,
+                                        truncate_teacher=True),
 }
 
 
@@ -66,13 +74,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=8, help='images per batch (default: 8)')
     parser.add_argument('--iters', type=int, default=5, help='timed iterations per phase (default: 5)')
     parser.add_argument('--warmup', type=int, default=2,
-                        help='untimed iterations before the timed ones (default: 2)')
+                        help='untimed iterations per phase before the timed ones, at least 1 (default: 2)')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu', help='default: cpu')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch.set_num_threads (default: leave torch\'s choice)')
     parser.add_argument('--teacher-checkpoint', default=None,
-                        help='override model.teacher.checkpoint; "none" = random teacher weights '
-                        '(default: keep the config\'s)')
+                        help='override model.teacher.checkpoint; "none" = random teacher weights from '
+                        'the teacher\'s init_weights (default: keep the config\'s)')
     parser.add_argument('--seed', type=int, default=0, help='seed for weights and the batch (default: 0)')
     parser.add_argument('--teacher-options', action='store_true',
                         help='also time the distiller step with each teacher option: fp32/bf16 autocast, '
@@ -86,8 +94,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     for name in ('batch_size', 'iters'):
         if getattr(args, name) < 1:
             parser.error(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
-    if args.warmup < 0:
-        parser.error(f'--warmup must be >= 0, got {args.warmup}')
+    if args.warmup < 1:
+        parser.error(f'--warmup must be >= 1 (the first distiller step chooses the teacher precision), '
+                     f'got {args.warmup}')
     if args.threads is not None and args.threads < 1:
         parser.error(f'--threads must be >= 1, got {args.threads}')
     if args.device == 'cuda' and not torch.cuda.is_available():
@@ -275,22 +284,53 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def run_phase(name: str, step: Callable[[], None], prepare: Callable[[], None], args, meter) -> dict:
-    """``warmup`` + ``iters`` calls of ``step`` inside ``meter``; ``prepare`` runs untimed before each."""
-    times = []
-    with meter:
-        for i in range(args.warmup + args.iters):
-            prepare()
-            sync(args.device)
-            start = time.perf_counter()
-            step()
-            sync(args.device)
-            if i >= args.warmup:
-                times.append(time.perf_counter() - start)
-    result = dict(times_s=times, median_s=statistics.median(times), min_s=min(times),
-                  mem_growth_bytes=meter.growth, mem_baseline_bytes=meter.baseline)
-    print(f'  {name:8s} done: median {result["median_s"]:.3f} s', flush=True)
-    return result
+class Phase:
+    """One phase: ``step`` (timed), ``prepare`` (untimed, before each step) and the models it runs."""
+
+    def __init__(self, name: str, step: Callable[[], None], prepare: Callable[[], None], models: List[nn.Module]):
+        self.name, self.step, self.prepare, self.models = name, step, prepare, models
+
+    def run(self, device: str) -> float:
+        self.prepare()
+        sync(device)
+        start = time.perf_counter()
+        self.step()
+        sync(device)
+        return time.perf_counter() - start
+
+
+def run_phases(phases: List[Phase], args, meter_cls, on_device: Callable[[List[nn.Module]], None]) -> dict:
+    """Per phase: ``warmup`` untimed iterations and one more inside ``meter_cls()`` for the peak memory;
+    then ``iters`` rounds that time one iteration of every phase in turn (interleaved)."""
+    results = {}
+    for phase in phases:
+        on_device(phase.models)
+        for _ in range(args.warmup):
+            phase.run(args.device)
+        meter = meter_cls()
+        with meter:
+            phase.run(args.device)
+        results[phase.name] = dict(times_s=[], mem_growth_bytes=meter.growth, mem_baseline_bytes=meter.baseline)
+        print(f'  {phase.name} warm, peak memory measured', flush=True)
+    on_device([m for phase in phases for m in phase.models])
+    for _ in range(args.iters):
+        for phase in phases:
+            results[phase.name]['times_s'].append(phase.run(args.device))
+    for phase in phases:
+        times = results[phase.name]['times_s']
+        results[phase.name].update(median_s=statistics.median(times), min_s=min(times))
+        print(f'  {phase.name} median {results[phase.name]["median_s"]:.3f} s', flush=True)
+    return results
+
+
+def fp32_teacher_copy(cfg: Config, distiller: nn.Module) -> nn.Module:
+    """A separate teacher with the distiller's teacher weights, in the distiller's BN mode, without its
+    recording hooks and memory format: the fp32 whole-forward baseline."""
+    teacher_cfg = cfg.model.teacher
+    teacher = MODELS.build(load_model_config(teacher_cfg.config, teacher_cfg.get('cfg_options')))
+    teacher.load_state_dict(distiller.teacher.state_dict())
+    teacher.requires_grad_(False)
+    return set_frozen_teacher_mode(teacher, distiller.teacher_bn)
 
 
 def main(argv=None) -> int:
@@ -310,20 +350,27 @@ def main(argv=None) -> int:
     set_random_seed(args.seed)
     distiller = MODELS.build(copy.deepcopy(cfg.model))
     distiller.init_weights()
+    if cfg.model.teacher.checkpoint is None:
+        # the network's own initialisation: teacher_precision='auto' measures the teacher's features, and
+        # batch-statistics BN amplifies rounding errors chaotically in PyTorch's default-initialised nets
+        distiller.teacher.init_weights()
+        distiller.load_teacher_state(distiller.teacher.state_dict())  # margins from the initialised BN
     student = MODELS.build(copy.deepcopy(cfg.model.student))
     student.init_weights()
-    teacher = distiller.teacher
+    teacher = fp32_teacher_copy(cfg, distiller)
     weights = dict(student=tensor_bytes([student]), teacher=tensor_bytes([teacher]),
-                   distill=tensor_bytes([distiller, teacher]))
+                   distill=tensor_bytes([distiller, distiller.teacher]))
 
     meter_cls = CudaPeakMemory if args.device == 'cuda' else CpuPeakMemory
     method = meter_cls().method if args.device == 'cpu' else meter_cls.method
     header = [
         f'config          : {args.config}',
-        f'teacher ckpt    : {cfg.model.teacher.checkpoint} (teacher_bn={getattr(distiller, "teacher_bn", "?")})',
+        f'teacher ckpt    : {cfg.model.teacher.checkpoint or RANDOM_TEACHER} '
+        f'(teacher_bn={getattr(distiller, "teacher_bn", "?")})',
         f'batch           : {args.batch_size} images, fetched once and reused by every phase '
         '(data loading excluded; a fresh deep copy per iteration, untimed)',
-        f'iterations      : {args.warmup} warm-up + {args.iters} timed per phase',
+        f'iterations      : {args.warmup} warm-up + 1 for memory per phase, then {args.iters} timed per phase, '
+        'interleaved',
         f'machine         : {info["cpu"]}, {info["cores_visible"]} visible cores, load avg '
         f'{info["loadavg_1_5_15"]}' + (f'; GPU {info["gpu"]} (CUDA {info["cuda"]})'
                                         if args.device == 'cuda' else ''),
@@ -335,59 +382,53 @@ def main(argv=None) -> int:
     print('\n'.join(header), flush=True)
 
     def on_device(active: List[nn.Module]) -> None:
-        """On CUDA, only the phase's models on the GPU (so the peak is theirs); CPU: nothing to do."""
+        """On CUDA, only ``active`` on the GPU (so a phase's peak is its own); CPU: nothing to do."""
         if args.device != 'cuda':
             return
-        for module in (student, distiller):
+        for module in all_models:
             module.to('cpu')
         for module in active:
             module.to(device)
         gc.collect()
         torch.cuda.empty_cache()
 
-    results = {}
     step_input = {}
 
     def fresh_batch():
         step_input['data'] = copy.deepcopy(batch)
 
-    def time_train_step(label: str, model: nn.Module) -> None:
-        """Time ``model.train_step`` with a fresh optim wrapper from the config."""
-        on_device([model])
+    def train_step_phase(label: str, model: nn.Module) -> Phase:
+        """``model.train_step`` with a fresh optim wrapper from the config."""
+        model.to(device)
         model.train()
         optim = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
-        results[label] = run_phase(
-            label, lambda: model.train_step(step_input['data'], optim), fresh_batch, args, meter_cls())
+        return Phase(label, lambda: model.train_step(step_input['data'], optim), fresh_batch, [model])
 
-    # 1. student alone
-    time_train_step('student', student)
-
-    # 2. teacher forward alone, on the batch as the distiller hands it to the teacher
-    on_device([teacher])
-    distiller.train()  # puts the teacher in the distiller's mode (eval, BN per teacher_bn)
-    distiller.data_preprocessor.to(device)
+    # the teacher forward alone, on the batch as the distiller hands it to the teacher
+    distiller.to(device)
+    distiller.train()
     with torch.no_grad():
         teacher_x = distiller.teacher_inputs(distiller.data_preprocessor(copy.deepcopy(batch), True)['inputs'])
+    teacher.to(device)
 
     def teacher_step():
         with torch.no_grad():
             teacher(teacher_x, None, mode='tensor')
 
-    results['teacher'] = run_phase('teacher', teacher_step, lambda: None, args, meter_cls())
-    del teacher_x
-
-    # 3. the distiller's training step
-    time_train_step('distill', distiller)
-
+    distillers = {'distill': distiller}
     if args.teacher_options:
         for label, options in TEACHER_OPTIONS.items():
             set_random_seed(args.seed)
             variant = MODELS.build(dict(copy.deepcopy(cfg.model), **options))
             variant.init_weights()
+            variant.load_teacher_state(distiller.teacher.state_dict())
             weights[label] = tensor_bytes([variant, variant.teacher])
-            time_train_step(label, variant)
-            del variant
-            gc.collect()
+            distillers[label] = variant
+    all_models = [student, teacher] + list(distillers.values())
+    phases = [train_step_phase('student', student), Phase('teacher', teacher_step, lambda: None, [teacher])]
+    phases += [train_step_phase(label, model) for label, model in distillers.items()]
+    results = run_phases(phases, args, meter_cls, on_device)
+    executions = {label: model.teacher_execution for label, model in distillers.items()}
 
     for name in results:
         results[name]['weights_bytes'] = weights[name]
@@ -399,29 +440,39 @@ def main(argv=None) -> int:
     def ratio(key: str, phase: str = 'distill') -> float:
         return results[phase][key] / max(results['student'][key] + results['teacher'][key], 1e-12)
 
-    ratios = dict(time_median=ratio('median_s'), time_min=ratio('min_s'),
+    def round_ratio(phase: str = 'distill') -> float:
+        """Median over rounds of the round's distill / (student + teacher): each ratio compares iterations
+        run one after another, under the same load."""
+        return statistics.median(d / max(s + t, 1e-12) for d, s, t in zip(
+            results[phase]['times_s'], results['student']['times_s'], results['teacher']['times_s']))
+
+    ratios = dict(time_median=ratio('median_s'), time_min=ratio('min_s'), time_rounds=round_ratio(),
                   memory_peak=ratio('mem_peak_bytes'), memory_growth=ratio('mem_growth_bytes'))
     for label in results:
         if label.startswith('distill['):
-            ratios[label] = dict(time_median=ratio('median_s', label), memory_peak=ratio('mem_peak_bytes', label))
+            ratios[label] = dict(time_median=ratio('median_s', label), time_rounds=round_ratio(label),
+                                 memory_peak=ratio('mem_peak_bytes', label))
 
     peak_label = 'peak MiB' if args.device == 'cuda' else 'growth+weights MiB'
     print()
-    print(f'{"phase":24s}{"median s":>10s}{"min s":>10s}{"growth MiB":>12s}{"weights MiB":>13s}'
+    print(f'{"phase":28s}{"median s":>10s}{"min s":>10s}{"growth MiB":>12s}{"weights MiB":>13s}'
           f'{peak_label:>20s}')
     for name in results:
         r = results[name]
-        print(f'{name:24s}{r["median_s"]:10.3f}{r["min_s"]:10.3f}{r["mem_growth_bytes"] / MiB:12.1f}'
+        print(f'{name:28s}{r["median_s"]:10.3f}{r["min_s"]:10.3f}{r["mem_growth_bytes"] / MiB:12.1f}'
               f'{r["weights_bytes"] / MiB:13.1f}{r["mem_peak_bytes"] / MiB:20.1f}')
     print()
-    print(f'time   distill / (student + teacher): median {ratios["time_median"]:.3f}, '
-          f'min {ratios["time_min"]:.3f}')
+    for label, execution in executions.items():
+        print(f'{label:28s} teacher: {execution["precision"]}, channels_last={execution["channels_last"]}, '
+              f'truncated={execution["truncated"]}')
+    print(f'time   distill / (student + teacher fp32 full): median {ratios["time_median"]:.3f}, '
+          f'min {ratios["time_min"]:.3f}, median of the rounds\' ratios {ratios["time_rounds"]:.3f}')
     print(f'memory distill / (student + teacher): {peak_label} {ratios["memory_peak"]:.3f}, '
           f'growth {ratios["memory_growth"]:.3f}')
     for label in results:
         if label.startswith('distill['):
-            print(f'{label:24s} / (student + teacher fp32 full): time {ratios[label]["time_median"]:.3f}, '
-                  f'memory {ratios[label]["memory_peak"]:.3f}')
+            print(f'{label:28s} / (student + teacher fp32 full): time {ratios[label]["time_median"]:.3f} '
+                  f'(rounds {ratios[label]["time_rounds"]:.3f}), memory {ratios[label]["memory_peak"]:.3f}')
     if args.device == 'cpu':
         print('(CPU: "growth" = peak RSS over the RSS before the phase (activations, gradients, optimizer '
               'state, allocator slack); "weights" = parameter and buffer bytes of the phase\'s models, '
@@ -429,7 +480,8 @@ def main(argv=None) -> int:
 
     if args.json:
         out = dict(config=args.config, args=vars(args), machine=info, memory_method=method,
-                   teacher_checkpoint=cfg.model.teacher.checkpoint, phases=results, ratios=ratios)
+                   teacher_checkpoint=cfg.model.teacher.checkpoint, phases=results, ratios=ratios,
+                   teacher_execution=executions)
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w') as f:
             json.dump(out, f, indent=2)

@@ -12,8 +12,8 @@ from mmkd.registry import MODELS
 from mmkd.utils.progress import progress_from, training_progress
 from .feature_distiller import FeatureDistiller, ForwardResults, load_model_config
 
-SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_channels_last',
-                 'truncate_teacher')
+SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_precision_tolerance',
+                 'teacher_channels_last', 'truncate_teacher')
 STEP_NAMES = ('assistant', 'student')
 
 
@@ -49,7 +49,8 @@ class AssistantDistiller(FeatureDistiller):
         assistant_iters (int, optional) / assistant_epochs (int, optional): the length of step 1; give one.
         assistant_distiller (dict, optional): further :class:`FeatureDistiller` arguments of step 1;
             ``teacher_bn``, ``input_size``, ``diagnostics``, ``teacher_precision``,
-            ``teacher_channels_last`` and ``truncate_teacher`` default to those given for step 2.
+            ``teacher_precision_tolerance``, ``teacher_channels_last`` and ``truncate_teacher`` default to
+            those given for step 2.
         **kwargs: :class:`FeatureDistiller` arguments of step 2.
     """
 

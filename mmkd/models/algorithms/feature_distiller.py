@@ -16,19 +16,21 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_config
-from mmkd.utils.device import bf16_is_fast
+from mmkd.utils.device import fast_low_precisions
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module, image_size
 from mmkd.utils.progress import training_progress
 from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
-from ..recorders import ForwardTruncator, RecorderManager
+from ..recorders import AutocastAfterFirstRecord, ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
 
 TEACHER_DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+# '<dtype>-deep': float32 up to the teacher's first recorded feature, <dtype> autocast after it
+TEACHER_PRECISIONS = ('fp32', 'bf16', 'fp16', 'bf16-deep', 'fp16-deep')
 POINT_KEYS = ('student', 'teacher', 'connector', 'teacher_transform', 'loss')
 DIAGNOSTICS = '_diagnostics'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
@@ -49,6 +51,25 @@ def without_teacher_weights():
         yield
     finally:
         _teacher_weights['load'] = previous
+
+
+def relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
+    """||value - reference|| / ||reference|| (L2 over all elements); inf when ``value`` is not finite."""
+    if not torch.isfinite(value).all():
+        return float('inf')
+    return ((value.double() - reference.double()).norm() / reference.double().norm().clamp_min(1e-30)).item()
+
+
+def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
+    """Put a frozen teacher in eval mode, its BatchNorm layers with ``teacher_bn='train'`` in train mode
+    without running-statistics updates (batch statistics, buffers untouched). Returns ``teacher``."""
+    teacher.eval()
+    if teacher_bn == 'train':
+        for module in teacher.modules():
+            if isinstance(module, _BatchNorm):
+                module.train()
+                module.track_running_stats = False
+    return teacher
 
 
 def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
@@ -106,13 +127,20 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             tau=1.0)``: log ``distill_kl`` = KL(softmax(t / tau) || softmax(s / tau)) and, for classifiers,
             ``student_ce`` = the student's cross-entropy to the labels, every iteration (logged, not
             optimised), to compare "initial" and "continuous" distillation (Heo et al., ICCV 2019).
-        teacher_precision (str): the autocast dtype of the teacher's forward: ``'fp32'``, ``'bf16'``,
-            ``'fp16'`` or ``'auto'``: bf16 where the device computes it natively and the teacher's BN
-            uses running statistics (``teacher_bn='eval'``), else fp32 -- with batch statistics, bf16
-            features of a random-weight ResNet-50 were 2-7% off fp32 (0.4-0.6% with running
-            statistics; docs/distiller.md). Recorded features reach transforms and losses in fp32 either way.
+        teacher_precision (str): the precision of the teacher's forward: ``'fp32'``; ``'bf16'`` or
+            ``'fp16'`` (autocast); ``'bf16-deep'`` or ``'fp16-deep'`` (float32 up to the teacher's first
+            recorded feature, autocast after it: the early layers, whose rounding errors every later
+            batch-statistics BN amplifies, stay exact); or ``'auto'``: at the first training step, the
+            fastest of the device's fast precisions (:func:`~mmkd.utils.device.fast_low_precisions`),
+            then their ``-deep`` forms, whose teacher features -- after the teacher transforms, as the
+            losses see them -- are within ``teacher_precision_tolerance`` (relative L2) of float32 at
+            every distillation point on that batch; float32 when none is (docs/distiller.md). The choice
+            and the measured errors are logged. Recorded features reach transforms and losses in fp32
+            either way. An fp16 teacher whose features overflow falls back to fp32 for the rest of the run.
+        teacher_precision_tolerance (float): the largest relative L2 error against float32 that
+            ``'auto'`` accepts at a distillation point (default 1e-2).
         teacher_channels_last (bool, optional): run the teacher in channels_last memory format;
-            ``None`` = when its precision is bf16/fp16.
+            ``None`` = when its precision is not fp32.
         truncate_teacher (bool): stop the teacher's forward once its recorded features exist (no
             neck/head work when only backbone features are distilled).
         data_preprocessor: None or the student's own: the student's preprocessor is shared.
@@ -129,6 +157,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                  stages: Optional[List[dict]] = None,
                  diagnostics: Optional[dict] = None,
                  teacher_precision: str = 'auto',
+                 teacher_precision_tolerance: float = 1e-2,
                  teacher_channels_last: Optional[bool] = None,
                  truncate_teacher: bool = True,
                  data_preprocessor: Optional[dict] = None,
@@ -141,9 +170,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 'level of the distillation config.')
         if teacher_bn not in ('train', 'eval'):
             raise ValueError(f"teacher_bn must be 'train' or 'eval', got {teacher_bn!r}")
-        if teacher_precision not in TEACHER_DTYPES and teacher_precision != 'auto':
-            raise ValueError(f'teacher_precision must be auto, {", ".join(TEACHER_DTYPES)}; '
+        if teacher_precision not in TEACHER_PRECISIONS and teacher_precision != 'auto':
+            raise ValueError(f'teacher_precision must be auto, {", ".join(TEACHER_PRECISIONS)}; '
                              f'got {teacher_precision!r}')
+        if not teacher_precision_tolerance > 0:
+            raise ValueError(f'teacher_precision_tolerance must be > 0, got {teacher_precision_tolerance!r}')
         if not distill_points:
             raise ValueError('distill_points is empty: declare at least one point.')
         student_model = MODELS.build(student)
@@ -199,9 +230,15 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         self._stage = None
         self._truncator = (ForwardTruncator(self.teacher, self.teacher_recorders, teacher_calls)
                            if truncate_teacher else None)
+        self._autocast_switch = AutocastAfterFirstRecord(self.teacher, self.teacher_recorders, teacher_calls)
         self.teacher_precision = teacher_precision
+        self.teacher_precision_tolerance = teacher_precision_tolerance
         self.teacher_channels_last = teacher_channels_last
-        self._teacher_dtype = None  # resolved on the first training forward, when the device is known
+        # resolved on the first training forward, when the device and a batch are known
+        self._teacher_execution = None  # precision name the teacher runs in
+        self._teacher_memory_format = torch.contiguous_format
+        # 'auto' only: precision -> {teacher position: relative L2 error against fp32} on the first batch
+        self.teacher_precision_errors: Dict[str, Dict[str, float]] = {}
         self._set_teacher_mode()
 
     # ----------------------------------------------------------------------------------------- build
@@ -258,6 +295,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         """Replace the teacher's weights (exact keys) and re-derive the teacher transforms computed from its
         BN (OFD's margins), as if the distiller had been built with these weights."""
         self._teacher.load_state_dict(state_dict, strict=True)
+        self._teacher_execution = None  # another teacher: choose its precision anew
         for point in self.distill_points.values():
             if point.teacher_transform is not None:
                 self._derive_transform(point.teacher_transform, reset_estimates=False)
@@ -438,12 +476,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
 
     def _set_teacher_mode(self) -> None:
         """Teacher in eval mode, except BN in ``train`` BN mode: batch statistics, no buffer updates."""
-        self._teacher.eval()
-        if self.teacher_bn == 'train':
-            for module in self._teacher.modules():
-                if isinstance(module, _BatchNorm):
-                    module.train()
-                    module.track_running_stats = False
+        set_frozen_teacher_mode(self._teacher, self.teacher_bn)
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -476,32 +509,142 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             for module, training in bn_modes:
                 module.train(training)
 
-    def _resolve_teacher_execution(self, device: torch.device) -> torch.dtype:
-        """Pick the teacher's dtype and memory format once, on the device training runs on, and log it."""
-        if self._teacher_dtype is None:
-            precision = self.teacher_precision
-            if precision == 'auto':
-                precision = 'bf16' if bf16_is_fast(device) and self.teacher_bn == 'eval' else 'fp32'
-            self._teacher_dtype = TEACHER_DTYPES[precision]
-            if self.teacher_channels_last is None:
-                self.teacher_channels_last = precision != 'fp32'
-            if self.teacher_channels_last:
-                self._teacher.to(memory_format=torch.channels_last)
+    def _resolve_teacher_execution(self, inputs: torch.Tensor, data_samples: Optional[list]) -> str:
+        """Pick the teacher's precision (measured on this batch for ``'auto'``) and memory format once, on the
+        device training runs on, and log the choice and why."""
+        if self._teacher_execution is None:
+            device = inputs.device
+            if self.teacher_precision == 'auto':
+                precision, why = self._choose_teacher_precision(inputs, data_samples)
+            else:
+                precision, why = self.teacher_precision, 'as configured'
+            self._teacher_execution = precision
+            self._set_teacher_memory_format(self._uses_channels_last(precision))
             print_log(f'teacher forward on {device.type}: {precision} (teacher_precision='
-                      f'{self.teacher_precision!r}), channels_last={self.teacher_channels_last}, '
+                      f'{self.teacher_precision!r}: {why}), channels_last={self._uses_channels_last(precision)}, '
                       f'truncated={self._truncator is not None}', logger='current')
-        return self._teacher_dtype
+        return self._teacher_execution
 
-    def teacher_features(self, inputs: torch.Tensor, data_samples: Optional[list]) -> None:
-        """Run the teacher as configured (precision, memory format, truncation) and record."""
-        dtype = self._resolve_teacher_execution(inputs.device)
+    @property
+    def teacher_execution(self) -> Optional[dict]:
+        """How the teacher runs in training, once the first training step chose it (else None):
+        ``dict(precision=..., channels_last=..., truncated=...)``."""
+        if self._teacher_execution is None:
+            return None
+        return dict(precision=self._teacher_execution,
+                    channels_last=self._teacher_memory_format is torch.channels_last,
+                    truncated=self._truncator is not None)
+
+    def _uses_channels_last(self, precision: str) -> bool:
+        if self.teacher_channels_last is not None:
+            return self.teacher_channels_last
+        return precision != 'fp32'
+
+    def _set_teacher_memory_format(self, channels_last: bool) -> None:
+        memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        if memory_format is not self._teacher_memory_format:
+            self._teacher.to(memory_format=memory_format)
+            self._teacher_memory_format = memory_format
+
+    @torch.no_grad()
+    def _choose_teacher_precision(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Tuple[str, str]:
+        """``'auto'``: the first of the device's fast precisions, then their ``-deep`` forms, whose teacher
+        features at every distillation point (after the teacher transforms) are within the tolerance of
+        float32 on this batch; float32 when none is. Returns the precision and the reason, with the errors."""
+        fast = fast_low_precisions(inputs.device)
+        if not fast:
+            return 'fp32', f'{inputs.device.type} computes neither bf16 nor fp16 natively'
+        tolerance = self.teacher_precision_tolerance
+        errors = self.measure_teacher_precisions(inputs, data_samples, fast + [f'{p}-deep' for p in fast],
+                                                 stop_within=tolerance)
+        self.teacher_precision_errors = errors
+        tried = []
+        for precision, errs in errors.items():
+            worst = max(errs, key=errs.get)
+            tried.append(f'{precision} {errs[worst]:.1e} at {worst!r}')
+            if errs[worst] <= tolerance:
+                return precision, (f'the first precision within {tolerance:g} (relative L2) of fp32 at every '
+                                   f'distillation point on the first batch: {", ".join(tried)}')
+        return 'fp32', (f'no fast precision within {tolerance:g} (relative L2) of fp32 at every distillation '
+                        f'point on the first batch: {", ".join(tried)}')
+
+    @torch.no_grad()
+    def measure_teacher_precisions(self, inputs: torch.Tensor, data_samples: Optional[list],
+                                   precisions: List[str], stop_within: Optional[float] = None
+                                   ) -> Dict[str, Dict[str, float]]:
+        """Relative L2 error against fp32 of the teacher's features at every distillation point, as the
+        losses see them (after the teacher transform), for each of ``precisions`` in turn, on one batch.
+
+        Args:
+            inputs (Tensor): the batch as the student's data preprocessor returns it.
+            data_samples (list, optional): its data samples.
+            precisions (list[str]): precisions to measure (``'bf16'``, ``'fp16-deep'``, ...).
+            stop_within (float, optional): stop after the first precision whose largest error is at most this.
+
+        Returns:
+            dict: precision -> {teacher position name: relative error}; inf where a feature is not finite.
+        """
+        reference = self._point_features(inputs, data_samples, 'fp32')
+        out = {}
+        for precision in precisions:
+            features = self._point_features(inputs, data_samples, precision)
+            out[precision] = {key: relative_error(features[key], ref) for key, ref in reference.items()}
+            if stop_within is not None and max(out[precision].values()) <= stop_within:
+                break
+        return out
+
+    def _point_features(self, inputs: torch.Tensor, data_samples: Optional[list],
+                        precision: str) -> Dict[str, torch.Tensor]:
+        """Teacher features of every distillation point as its loss sees them (float32, after the teacher
+        transform, which runs in eval mode so that margins estimated from data are not updated), by teacher
+        recorder name, from one forward in ``precision``."""
+        self._set_teacher_memory_format(self._uses_channels_last(precision))
+        self._run_teacher(inputs, data_samples, precision)
+        out = {}
+        for name, point in self.distill_points.items():
+            t_keys = self._positions[name][1]
+            transforms = point.teacher_transform
+            if not isinstance(transforms, nn.ModuleList):
+                transforms = [transforms] * len(t_keys)
+            for key, transform in zip(t_keys, transforms):
+                feature = self.teacher_recorders.get(key).detach().float()
+                if transform is not None:
+                    was_training = transform.training
+                    transform.eval()
+                    try:
+                        feature = transform(feature)
+                    finally:
+                        transform.train(was_training)
+                out[key] = feature
+        return out
+
+    def _run_teacher(self, inputs: torch.Tensor, data_samples: Optional[list], precision: str) -> None:
+        """One recorded teacher forward in ``precision`` (``'fp32'``, ``'bf16'``, ``'bf16-deep'``, ...)."""
+        dtype = TEACHER_DTYPES[precision.split('-')[0]]
         inputs = self.teacher_inputs(inputs)
-        if self.teacher_channels_last and inputs.dim() == 4:
+        if self._teacher_memory_format is torch.channels_last and inputs.dim() == 4:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
-        autocast = torch.autocast(inputs.device.type, dtype=dtype, enabled=dtype != torch.float32)
+        device_type = inputs.device.type
+        if dtype == torch.float32:
+            autocast = nullcontext()
+        elif precision.endswith('-deep'):
+            autocast = self._autocast_switch.armed(device_type, dtype)
+        else:
+            autocast = torch.autocast(device_type, dtype=dtype)
         truncation = self._truncator.armed() if self._truncator is not None else nullcontext()
         with torch.no_grad(), self.teacher_recorders.recording(), autocast, truncation:
             self.teacher(inputs, data_samples, mode='tensor')
+
+    def teacher_features(self, inputs: torch.Tensor, data_samples: Optional[list]) -> None:
+        """Run the teacher as configured (precision, memory format, truncation) and record."""
+        precision = self._resolve_teacher_execution(inputs, data_samples)
+        self._run_teacher(inputs, data_samples, precision)
+        if precision.startswith('fp16') and not all(torch.isfinite(self.teacher_recorders.get(name)).all()
+                                                    for name in self.teacher_recorders.names):
+            print_log(f'teacher features overflowed float16 ({precision}): the teacher runs in fp32 from now on',
+                      logger='current', level=30)
+            self._teacher_execution = 'fp32'
+            self._run_teacher(inputs, data_samples, 'fp32')
 
     def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
         if self._input_scale is None:

@@ -1,5 +1,5 @@
-from .forward_truncator import ForwardTruncator, StopForward
+from .forward_truncator import AutocastAfterFirstRecord, ForwardTruncator, StopForward
 from .module_recorder import ModuleRecorder
 from .recorder_manager import RecorderManager
 
-__all__ = ['ForwardTruncator', 'ModuleRecorder', 'RecorderManager', 'StopForward']
+__all__ = ['AutocastAfterFirstRecord', 'ForwardTruncator', 'ModuleRecorder', 'RecorderManager', 'StopForward']
