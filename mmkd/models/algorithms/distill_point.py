@@ -41,7 +41,9 @@ class DistillPoint(nn.Module):
 
     @staticmethod
     def _teacher(teacher: torch.Tensor, transform: Optional[nn.Module]) -> torch.Tensor:
-        teacher = teacher.detach().float()
+        # one copy to float32 in the default layout: a channels_last (low-precision) teacher would otherwise
+        # meet the student's contiguous features in slower mixed-layout elementwise ops
+        teacher = teacher.detach().to(torch.float32, memory_format=torch.contiguous_format)
         return transform(teacher) if transform is not None else teacher
 
     @staticmethod

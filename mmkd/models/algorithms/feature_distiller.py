@@ -8,6 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
+from mmengine.dist import broadcast_object_list, get_world_size
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
@@ -516,6 +517,10 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             device = inputs.device
             if self.teacher_precision == 'auto':
                 precision, why = self._choose_teacher_precision(inputs, data_samples)
+                if get_world_size() > 1:  # every process runs the teacher as the first one measured
+                    choice = [precision, why]
+                    broadcast_object_list(choice, src=0)
+                    precision, why = choice[0], choice[1] + ' (measured by process 0)'
             else:
                 precision, why = self.teacher_precision, 'as configured'
             self._teacher_execution = precision
