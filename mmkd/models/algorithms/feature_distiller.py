@@ -24,7 +24,7 @@ from mmkd.utils.progress import training_progress
 from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
-from ..recorders import AutocastAfterFirstRecord, ForwardTruncator, RecorderManager
+from ..recorders import AutocastAfterFirstRecord, Float32Norms, ForwardTruncator, RecorderManager
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
@@ -232,6 +232,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         self._truncator = (ForwardTruncator(self.teacher, self.teacher_recorders, teacher_calls)
                            if truncate_teacher else None)
         self._autocast_switch = AutocastAfterFirstRecord(self.teacher, self.teacher_recorders, teacher_calls)
+        self._float32_norms = Float32Norms(self.teacher)
         self.teacher_precision = teacher_precision
         self.teacher_precision_tolerance = teacher_precision_tolerance
         self.teacher_channels_last = teacher_channels_last
@@ -636,8 +637,9 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             autocast = self._autocast_switch.armed(device_type, dtype)
         else:
             autocast = torch.autocast(device_type, dtype=dtype)
+        norms = self._float32_norms.armed() if dtype != torch.float32 else nullcontext()
         truncation = self._truncator.armed() if self._truncator is not None else nullcontext()
-        with torch.no_grad(), self.teacher_recorders.recording(), autocast, truncation:
+        with torch.no_grad(), self.teacher_recorders.recording(), autocast, norms, truncation:
             self.teacher(inputs, data_samples, mode='tensor')
 
     def teacher_features(self, inputs: torch.Tensor, data_samples: Optional[list]) -> None:
