@@ -28,9 +28,11 @@ class _PartialL2Sum(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        diff = torch.where((s > t) | (t > 0), s - t, 0.0)
+        diff = s - t
+        diff.mul_((diff > 0) | (t > 0))  # in place: the one tensor of the feature's size kept for backward
         ctx.save_for_backward(diff)
-        return diff.pow(2).sum()
+        flat = diff.reshape(-1)
+        return torch.dot(flat, flat)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
