@@ -18,7 +18,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, init_default_scope
 from mmengine.runner import set_random_seed
 
-from conftest import run_tool
+from conftest import run_fresh, run_tool
 from mmkd.registry import MODELS
 from test_configs import SHARED_KEYS, load, strip_scope, toy_root, with_root  # noqa: F401 (fixture)
 
@@ -261,6 +261,16 @@ def teacher(toy_workspace):
     return 'model.teacher.checkpoint=work_dirs/ssdlite_teacher/iter_2.pth'
 
 
+PLAIN_MMDET = """
+import sys
+from mmdet.apis import inference_detector, init_detector
+detector = init_detector(sys.argv[1], sys.argv[2], device='cpu')
+result = inference_detector(detector, sys.argv[3])
+print(type(detector.backbone).__name__, type(detector.bbox_head).__name__, detector.bbox_head.use_depthwise,
+      'detections', len(result.pred_instances))
+"""
+
+
 @pytest.mark.slow
 def test_toy_ofd_trains_and_tests_through_the_tools(toy_workspace, teacher):
     out = run_tool(toy_workspace, 'tools/train.py', OFD_TOY, '--work-dir', 'work_dirs/ssdlite_ofd',
@@ -273,6 +283,12 @@ def test_toy_ofd_trains_and_tests_through_the_tools(toy_workspace, teacher):
     out = run_tool(toy_workspace, 'tools/test.py', OFD_TOY, str(wd / 'iter_2.pth'), '--cfg-options',
                    'test_dataloader.dataset.indices=4', teacher)
     assert 'pascal_voc/mAP' in out
+    # the student twin is mmdet's SSDLite: plain mmdet loads and runs it in a fresh process
+    twin = Config.fromfile(wd / 'student_config.py', import_custom_modules=False)
+    assert twin.model.backbone.type == 'MobileNetV2' and twin.model.bbox_head.use_depthwise
+    image = next((toy_workspace / 'data/toy/VOCdevkit/VOC2007/JPEGImages').glob('*.jpg'))
+    printed = run_fresh(PLAIN_MMDET, wd / 'student_config.py', wd / 'iter_2_student.pth', image, cwd=toy_workspace)
+    assert 'MobileNetV2 SSDHead True detections' in printed, printed
 
 
 @pytest.mark.slow
