@@ -89,6 +89,21 @@ def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = No
     return ConfigDict(copy.deepcopy(config))
 
 
+def dry_run_samples(model: nn.Module, inputs: torch.Tensor) -> Optional[list]:
+    """Data samples for a ``tensor``-mode forward on random ``inputs``: None, except for mmdet detectors, whose
+    two-stage ``tensor`` forward reads the image shapes to place the RPN's proposals."""
+    try:
+        from mmdet.models.detectors import BaseDetector
+        from mmdet.structures import DetDataSample
+    except ImportError:
+        return None
+    if not isinstance(model, BaseDetector):
+        return None
+    shape = tuple(inputs.shape[-2:])
+    meta = dict(img_shape=shape, pad_shape=shape, batch_input_shape=shape, ori_shape=shape, scale_factor=(1., 1.))
+    return [DetDataSample(metainfo=meta) for _ in range(inputs.shape[0])]
+
+
 @MODELS.register_module()
 class FeatureDistiller(FiniteLossMixin, BaseModel):
     """Distil a student from a frozen teacher through features recorded by forward hooks.
@@ -380,7 +395,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             model.eval()
             try:
                 with recorders.recording():
-                    model(inputs, None, mode='tensor')
+                    model(inputs, dry_run_samples(model, inputs), mode='tensor')
                 shapes.append({name: recorders.get(name).shape for name in recorders.names})
             finally:
                 model.train(was_training)
