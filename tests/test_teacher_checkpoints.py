@@ -19,6 +19,8 @@ PUBLISHED = {
     'configs/deeplabv3plus/deeplabv3plus_r101_voc12aug.py':
     ('mmseg', 'deeplabv3plus/deeplabv3plus_r101-d8_4xb4-40k_voc12aug-512x512.py'),
     'configs/ssd/ssd300_vgg16_voc0712.py': ('mmdet', 'pascal_voc/ssd300_voc0712.py'),
+    'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py': ('mmdet', 'retinanet/retinanet_r50_fpn_1x_coco.py'),
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py': ('mmdet', 'faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'),
 }
 # Published models whose page the installed wheel does not ship (mmdet 3.3.0 has no metafile for
 # configs/pascal_voc; mmdet lists the model in configs/pascal_voc/README.md). Used only while no installed
@@ -28,8 +30,8 @@ README_ONLY = {
     'https://download.openmmlab.com/mmdetection/v2.0/pascal_voc/ssd300_voc0712/'
     'ssd300_voc0712_20220320_194658-17edda1b.pth',
 }
-# classes of each published teacher (VOC: 20 objects; segmentation adds the background)
-NUM_CLASSES = {'mmseg': 21, 'mmdet': 20}
+# classes of each published teacher (VOC: 20 objects, segmentation adds the background; COCO: 80 objects)
+NUM_CLASSES = {'mmseg': 21, 'mmdet': 20, 'mmdet-coco': 80}
 
 
 def real_distillation_configs():
@@ -133,6 +135,6 @@ def test_published_teacher_config_builds_the_zoo_model(teacher, monkeypatch):
     ours = load_model_config(teacher)
     theirs = load_model_config(f'{package}::{zoo}')
     assert ours == theirs
-    head = theirs.get('decode_head') or theirs.get('bbox_head')
-    assert head.num_classes == NUM_CLASSES[package]
+    head = theirs.get('decode_head') or theirs.get('bbox_head') or theirs.roi_head.bbox_head
+    assert head.num_classes == NUM_CLASSES[f'{package}-coco' if '_coco' in zoo else package]
     assert architecture(MODELS.build(ours)) == architecture(MODELS.build(theirs))

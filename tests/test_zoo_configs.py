@@ -20,10 +20,13 @@ from mmkd.structures import ClsDataSample
 from test_distill_configs import detection_samples
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-METHODS = ('kd', 'dist', 'cwd', 'fitnets', 'at', 'fsp', 'ab', 'ft', 'pkd', 'mgd', 'rkd', 'irg', 'cckd', 'pkt')
+METHODS = ('kd', 'dist', 'cwd', 'fitnets', 'at', 'fsp', 'ab', 'ft', 'pkd', 'mgd', 'rkd', 'irg', 'cckd', 'pkt', 'fgd',
+           'fbkd', 'crosskd')
 CONFIGS = sorted(osp.relpath(p, REPO) for m in METHODS for p in glob.glob(osp.join(REPO, 'configs', m, '*.py')))
-# real-dataset twin of each task's toy config, and when the first of two stages ends there
+# real-dataset twin of each task's toy config (SSD on VOC, the mmdet COCO detectors on COCO), and when the
+# first of two stages ends there
 REAL = {'cls': 'cifar100', 'seg': 'voc12aug', 'det': 'voc0712'}
+COCO_DETECTORS = ('_retinanet_', '_fcos_', '_gfl_', '_faster-rcnn_')
 STAGE1_END = {'toy': ('end_iter', 30), 'cifar100': ('end_epoch', 30), 'voc12aug': ('end_iter', 6000),
               'voc0712': ('end_epoch', 4)}
 # documented stage names per method file and task (configs without stages have one implicit stage)
@@ -38,6 +41,12 @@ STAGES = {
 def task_of(config):
     name = osp.basename(config)
     return 'cls' if '_cls_' in name else 'seg' if '_deeplabv3plus_' in name else 'det'
+
+
+def real_twin(config):
+    """The real-dataset twin of a toy config."""
+    coco = any(d in osp.basename(config) for d in COCO_DETECTORS)
+    return config.replace('_toy.py', '_coco.py' if coco else f'_{REAL[task_of(config)]}.py')
 
 
 def method_of(config):
@@ -126,14 +135,13 @@ def check_losses(losses, stage):
 # ------------------------------------------------------------------------------------ cheap checks
 def test_every_method_has_configs_and_every_toy_config_a_real_twin():
     assert {method_of(c).split('-')[0] for c in CONFIGS} == set(METHODS)
-    toys = {c.replace('_toy.py', f'_{REAL[task_of(c)]}.py') for c in TOY}
+    toys = {real_twin(c) for c in TOY}
     assert toys == set(NOT_TOY)
 
 
 @pytest.mark.parametrize('config', TOY)
 def test_real_twin_distils_the_same_positions_with_the_same_losses(config):
-    real = config.replace('_toy.py', f'_{REAL[task_of(config)]}.py')
-    toy_cfg, real_cfg = parse(config), parse(real)
+    toy_cfg, real_cfg = parse(config), parse(real_twin(config))
 
     def layout(cfg):
         return {name: (point.student, point.teacher, point.get('connector'), point.loss.type)

@@ -106,7 +106,7 @@ def point_features(distiller, inputs: torch.Tensor,
     try:
         for name, point in distiller.distill_points.items():
             student, teacher = distiller._features(name)
-            connected, transformed = point.align(student, teacher)
+            connected, transformed = point.align(student, teacher, distiller._references(name))
             if not point.multi:
                 out[name] = [(teacher, transformed, connected)]
             elif len(student) == len(teacher):

@@ -47,25 +47,35 @@ class DistillPoint(nn.Module):
         return transform(teacher) if transform is not None else teacher
 
     @staticmethod
-    def _student(student: torch.Tensor, connector: nn.Module, teacher: Optional[torch.Tensor]):
+    def _student(student: torch.Tensor, connector: nn.Module, teacher: Optional[torch.Tensor],
+                 reference: Optional[torch.Tensor] = None):
         target_size = tuple(teacher.shape[2:]) if teacher is not None and teacher.dim() > 2 else None
-        return connector(student, target_size=target_size).float()
+        kwargs = {}
+        if getattr(connector, 'uses_reference', False):
+            kwargs['reference'] = (reference.detach().to(torch.float32, memory_format=torch.contiguous_format)
+                                   if reference is not None else None)
+        return connector(student, target_size=target_size, **kwargs).float()
 
-    def align(self, student: Features, teacher: Features):
-        """Return the (student, teacher) pair the loss compares (tuples for a multi-position point)."""
+    def align(self, student: Features, teacher: Features, references=None):
+        """Return the (student, teacher) pair the loss compares (tuples for a multi-position point).
+
+        ``references``: the teacher features that connectors with ``uses_reference`` read (``align_to`` of
+        :class:`~mmkd.models.connectors.TeacherModuleConnector`), one per student position of a list."""
         if not self.multi:
-            return self._student(student, self.connector, teacher), self._teacher(teacher,
-                                                                                 self.teacher_transform)
+            return (self._student(student, self.connector, teacher, references),
+                    self._teacher(teacher, self.teacher_transform))
         transforms = (self.teacher_transform if isinstance(self.teacher_transform, nn.ModuleList)
                       else [self.teacher_transform] * len(teacher))
+        references = references if references is not None else [None] * len(student)
         paired = len(student) == len(teacher)
         teachers = tuple(self._teacher(t, tr) for t, tr in zip(teacher, transforms))
-        students = tuple(self._student(s, c, teacher[i] if paired else None)
-                         for i, (s, c) in enumerate(zip(student, self.connector)))
+        students = tuple(self._student(s, c, teacher[i] if paired else None, r)
+                         for i, (s, c, r) in enumerate(zip(student, self.connector, references)))
         return students, teachers
 
-    def forward(self, student: Features, teacher: Features, data_samples: Optional[list] = None):
-        student, teacher = self.align(student, teacher)
+    def forward(self, student: Features, teacher: Features, data_samples: Optional[list] = None,
+                references=None):
+        student, teacher = self.align(student, teacher, references)
         kwargs = dict(data_samples=data_samples) if self.needs_data_samples else {}
         device = (student[0] if self.multi else student).device
         with torch.autocast(device_type=device.type, enabled=False):

@@ -89,6 +89,21 @@ def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = No
     return ConfigDict(copy.deepcopy(config))
 
 
+def dry_run_samples(model: nn.Module, inputs: torch.Tensor) -> Optional[list]:
+    """Data samples for a ``tensor``-mode forward on random ``inputs``: None, except for mmdet detectors, whose
+    two-stage ``tensor`` forward reads the image shapes to place the RPN's proposals."""
+    try:
+        from mmdet.models.detectors import BaseDetector
+        from mmdet.structures import DetDataSample
+    except ImportError:
+        return None
+    if not isinstance(model, BaseDetector):
+        return None
+    shape = tuple(inputs.shape[-2:])
+    meta = dict(img_shape=shape, pad_shape=shape, batch_input_shape=shape, ori_shape=shape, scale_factor=(1., 1.))
+    return [DetDataSample(metainfo=meta) for _ in range(inputs.shape[0])]
+
+
 @MODELS.register_module()
 class FeatureDistiller(FiniteLossMixin, BaseModel):
     """Distil a student from a frozen teacher through features recorded by forward hooks.
@@ -207,6 +222,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         self._input_shift, self._input_scale = self._renormalisation(teacher_model)
 
         self._positions = {}  # point name -> (student recorder names, teacher recorder names, multi)
+        # point name -> per student position, the teacher recorder of its connector's `align_to` (or None)
+        self._reference_keys = {}
         recorder_cfgs = dict(student={}, teacher={})
         for name, point in distill_points.items():
             self._check_point_cfg(point, name)
@@ -217,6 +234,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 keys.append(list(cfgs))
             multi = isinstance(point['student'], (list, tuple)) or isinstance(point['teacher'], (list, tuple))
             self._positions[name] = (keys[0], keys[1], multi)
+            self._reference_keys[name] = self._reference_cfgs(point, name, len(keys[0]), multi,
+                                                              recorder_cfgs['teacher'])
         self.diagnostics = self._diagnostics_cfg(diagnostics)
         if self.diagnostics is not None:
             for side in ('student', 'teacher'):
@@ -267,6 +286,25 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             cfg.setdefault('type', 'mmkd.ModuleRecorder')
             cfgs[f'{name}.{i}' if multi else name] = cfg
         return cfgs
+
+    @classmethod
+    def _reference_cfgs(cls, point: dict, name: str, num_students: int, multi: bool,
+                        teacher_cfgs: Dict[str, dict]) -> List[Optional[str]]:
+        """Teacher recorders for connectors that read a teacher feature (``align_to``, e.g.
+        ``mmkd.TeacherModuleConnector``): added to ``teacher_cfgs`` as ``<point>.ref`` (``<point>.ref.<i>`` per
+        student position of a list); returns the recorder name per student position, None where there is none."""
+        connectors = cls._build_per_position(point.get('connector'), num_students, 'connector',
+                                             f'distill point {name!r}')
+        keys = []
+        for i, cfg in enumerate(connectors):
+            position = cfg.get('align_to')
+            if position is None:
+                keys.append(None)
+                continue
+            key = f'{name}.ref.{i}' if multi else f'{name}.ref'
+            teacher_cfgs.update({key: cls._recorder_cfgs(position, 'teacher', key)[key]})
+            keys.append(key)
+        return keys
 
     @staticmethod
     def _diagnostics_cfg(diagnostics: Optional[dict]) -> Optional[dict]:
@@ -358,7 +396,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             model.eval()
             try:
                 with recorders.recording():
-                    model(inputs, None, mode='tensor')
+                    model(inputs, dry_run_samples(model, inputs), mode='tensor')
                 shapes.append({name: recorders.get(name).shape for name in recorders.names})
             finally:
                 model.train(was_training)
@@ -387,6 +425,12 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             for i, cfg in enumerate(connectors):
                 self._fill_channels(cfg, s_shapes[i], t_shapes[i] if paired else None, where)
             connectors = [MODELS.build(cfg) for cfg in connectors]
+            for connector in connectors:
+                if hasattr(connector, 'bind_teacher'):  # runs teacher modules (CrossKD's cross-head predictions)
+                    try:
+                        connector.bind_teacher(self.teacher)
+                    except ValueError as err:
+                        raise ValueError(f'{where}: connector {type(connector).__name__}: {err}') from err
             transforms = []
             for cfg in self._build_per_position(point.get('teacher_transform'), len(t_keys),
                                                 'teacher_transform', where):
@@ -405,8 +449,9 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             loss = MODELS.build(point['loss'])
             check_loss_weights(loss, f'distill point {name!r} loss ({loss.__class__.__name__})')
             dp = DistillPoint(connector, transform, loss, multi=multi)
+            r_shapes = [teacher_shapes[k] if k is not None else None for k in self._reference_keys[name]]
             self._check_point(dp, s_shapes if multi else s_shapes[0], t_shapes if multi else t_shapes[0],
-                              where)
+                              where, r_shapes if multi else r_shapes[0])
             built[name] = dp
         return built, teacher_calls
 
@@ -445,7 +490,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                                  'infer it.')
 
     @torch.no_grad()
-    def _check_point(self, point: DistillPoint, s_shape, t_shape, where: str) -> None:
+    def _check_point(self, point: DistillPoint, s_shape, t_shape, where: str, r_shape=None) -> None:
         """Run the point once on random features of the recorded shapes, so that a connector or a loss
         that cannot take them fails now, naming the point, rather than at the first training step.
         Losses that need the batch's labels are checked up to their inputs; a pixel-wise loss with
@@ -457,14 +502,18 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 torch.manual_seed(0)
                 rand = (lambda shapes: [torch.randn(s) for s in shapes]) if point.multi else torch.randn
                 student, teacher = rand(s_shape), rand(t_shape)
+                if point.multi:
+                    references = [torch.randn(s) if s is not None else None for s in r_shape]
+                else:
+                    references = torch.randn(r_shape) if r_shape is not None else None
                 if point.needs_data_samples:
-                    student, teacher = point.align(student, teacher)
+                    student, teacher = point.align(student, teacher, references)
                     loss = point.loss
                     if isinstance(loss, DistillLoss) and not loss.uses_data_samples:
                         batch = (student[0] if point.multi else student).shape[0]
                         loss(student, teacher, weight=torch.ones(batch, 1, 1, 1))
                 else:
-                    point(student, teacher)
+                    point(student, teacher, references=references)
         except Exception as err:
             raise ValueError(f'{where}: {err}') from err
         finally:
@@ -693,6 +742,12 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         teacher = [self.teacher_recorders.get(k) for k in t_keys]
         return (student, teacher) if multi else (student[0], teacher[0])
 
+    def _references(self, name: str):
+        """The teacher features the point's connectors align to (``align_to``): per student position (a
+        list for a multi-position point), None where a connector reads none."""
+        refs = [self.teacher_recorders.get(k) if k is not None else None for k in self._reference_keys[name]]
+        return refs if self._positions[name][2] else refs[0]
+
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         stage, it, epoch = self.current_stage()
         if stage.points or self.diagnostics is not None:  # a stage without points (AB's, FSP's second) skips it
@@ -714,7 +769,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             if name not in stage.points:
                 continue
             student, teacher = self._features(name)
-            losses[f'loss_distill_{name}'] = factor * stage.points[name] * point(student, teacher, data_samples)
+            losses[f'loss_distill_{name}'] = factor * stage.points[name] * point(
+                student, teacher, data_samples, references=self._references(name))
         if self.diagnostics is not None:
             losses.update(self._diagnostics(data_samples))
         return losses

@@ -1,0 +1,9 @@
+# CWD (Shu et al., "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021):
+# RetinaNet ResNet-50 FPN -> ResNet-18 FPN on COCO 2017 (mmdet's 1x schedule of the ResNet-18 student).
+# Points: _base_/distill/cwd_retinanet_r50_r18.py, shared with the toy twin.
+# Teacher: mmdet's published RetinaNet R-50 FPN 1x, downloaded on first use; nothing to train first.
+# Data: data/coco with train2017, val2017 and annotations/ (docs/data_preparation.md).
+_base_ = ['../_base_/distillers/retinanet_r50_r18_coco.py', '../_base_/distill/cwd_retinanet_r50_r18.py']
+
+model = dict(
+    distill_points={{_base_.cwd_points}})

@@ -1,0 +1,9 @@
+# FGD (Yang et al., "Focal and Global Knowledge Distillation for Detectors", CVPR 2022):
+# Faster R-CNN ResNet-50 FPN -> ResNet-18 FPN on COCO 2017 (mmdet's 1x schedule).
+# Points: _base_/distill/fgd_faster-rcnn_r50_r18.py, shared with the toy twin.
+# Teacher: mmdet's published Faster R-CNN R-50 FPN 1x, downloaded on first use; nothing to train first.
+# Data: data/coco with train2017, val2017 and annotations/ (docs/data_preparation.md).
+_base_ = ['../_base_/distillers/faster-rcnn_r50_r18_coco.py', '../_base_/distill/fgd_faster-rcnn_r50_r18.py']
+
+model = dict(
+    distill_points={{_base_.fgd_points}})

@@ -1,0 +1,9 @@
+# MGD (Yang et al., "Masked Generative Distillation", ECCV 2022):
+# RetinaNet ResNet-50 FPN -> ResNet-18 FPN on the toy shapes in the COCO layout (images resized to fit
+# 533x320, 200 iterations of batch 4).
+# Points: _base_/distill/mgd_retinanet_r50_r18.py, shared with the COCO twin.
+# Teacher, trained first: python tools/train.py configs/retinanet/retinanet_r50_fpn_toy.py
+_base_ = ['../_base_/distillers/retinanet_r50_r18_toy.py', '../_base_/distill/mgd_retinanet_r50_r18.py']
+
+model = dict(
+    distill_points={{_base_.mgd_points}})
