@@ -26,6 +26,39 @@ def detection_samples(n, size):
     return samples
 
 
+# The map sides the published constants of the losses summed over a feature (OFD's partial L2, AB, MGD) hold
+# for: 512x512 crops at output stride 8 (DeepLabV3+), 300x300 inputs (SSD300); by point name. The easy toy
+# twins scale each weight by (recipe H W) / (H W) (docs/method_zoo.md, "Loss weights at other feature sizes").
+RECIPE_SIDES = dict(
+    seg=dict(stage1=128, stage2=64, stage3=64, stage4=64, aspp=64, decoder=128, mgd=64),
+    det=dict(stage1=75, stage2=38, stage3=19, **{f'neck{i}': s for i, s in enumerate((38, 19, 10, 5, 3, 1))}))
+
+
+def check_per_position_weights(model, recipe_points, task):
+    """Each point's weight is the recipe's (``recipe_points``: the toy twin's points) x (recipe H W) / (H W), with
+    H W the teacher map the point recorded last."""
+    assert set(model.distill_points) <= set(recipe_points)
+    for name, point in model.distill_points.items():
+        h, w = model.teacher_recorders.get(name).shape[-2:]
+        side = RECIPE_SIDES[task][name]
+        recipe = recipe_points[name].loss
+        recipe_weight = recipe.get('loss_weight', recipe.get('alpha_mgd'))
+        assert point.loss.loss_weight == pytest.approx(recipe_weight * side * side / (h * w)), name
+        assert (side, side) != (h, w), f'{name}: the easy twin distils a map of the recipe\'s size'
+
+
+def segmentation_samples(n, size, generator=None):
+    """``n`` mmseg samples with random labels of the toy sets' 7 classes."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    samples = []
+    for _ in range(n):
+        sample = SegDataSample(metainfo=dict(img_shape=size, pad_shape=size, ori_shape=size))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 7, (1, *size), generator=generator))
+        samples.append(sample)
+    return samples
+
+
 @pytest.mark.parametrize('config', CONFIGS)
 def test_distill_config_builds_and_trains_one_step(config, monkeypatch):
     monkeypatch.chdir(REPO)  # teacher config paths are relative to the repository root
@@ -42,6 +75,26 @@ def test_distill_config_builds_and_trains_one_step(config, monkeypatch):
     names = [k for k in losses if k.startswith('loss_distill_')]
     assert names == [f'loss_distill_{p}' for p in cfg.model.distill_points]
     assert all(torch.isfinite(losses[k]) for k in names)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', [c for c in CONFIGS if c.endswith('_toy_easy.py')])
+def test_easy_config_gives_finite_losses_with_the_recipes_weights_per_position(config, monkeypatch):
+    monkeypatch.chdir(REPO)
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmkd'))
+    cfg.model.teacher.checkpoint = None
+    model = MODELS.build(cfg.model).train()
+    size = tuple(cfg.model.input_size)
+    task = 'seg' if cfg.default_scope == 'mmseg' else 'det'
+    assert size == ((128, 128) if task == 'seg' else (160, 160))
+    samples = segmentation_samples(2, size) if task == 'seg' else detection_samples(2, size)
+    losses = model.loss(torch.randn(2, 3, *size), samples)
+    names = [k for k in losses if k.startswith('loss_distill_')]
+    assert names == [f'loss_distill_{p}' for p in cfg.model.distill_points]
+    assert all(torch.isfinite(losses[k]) and losses[k].requires_grad for k in names)
+    toy = Config.fromfile(config.replace('_toy_easy.py', '_toy.py')).model.distill_points
+    check_per_position_weights(model, toy, task)
 
 
 def test_resnet18_teacher_variant_records_each_basic_block_before_its_last_relu(monkeypatch):

@@ -1,8 +1,10 @@
 """The method-zoo configs (configs/<method>/): each builds with a random teacher and gives finite
 distillation losses on a tiny synthetic batch; toy and real-dataset twins distil the same positions with
-the same losses; multi-stage configs switch their points at the documented iteration; the numbers the
-config comments derive from feature sizes and batch sizes match the features; docs/method_zoo.md lists
-exactly these configs."""
+the same losses, and the easy toy twins those of their toy twins but where SSD160's levels differ;
+multi-stage configs switch their points at the documented iteration; the numbers the config comments derive
+from feature sizes and batch sizes match the features, and the easy twins' weights of losses summed over a
+feature follow the per-position rule of docs/method_zoo.md; docs/method_zoo.md lists exactly these
+configs."""
 import copy
 import functools
 import glob
@@ -17,7 +19,7 @@ from mmengine.registry import init_default_scope
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
-from test_distill_configs import detection_samples
+from test_distill_configs import check_per_position_weights, detection_samples, segmentation_samples
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 METHODS = ('kd', 'dist', 'cwd', 'fitnets', 'at', 'fsp', 'ab', 'ft', 'pkd', 'mgd', 'rkd', 'irg', 'cckd', 'pkt', 'fgd',
@@ -28,7 +30,7 @@ CONFIGS = sorted(osp.relpath(p, REPO) for m in METHODS for p in glob.glob(osp.jo
 REAL = {'cls': 'cifar100', 'seg': 'voc12aug', 'det': 'voc0712'}
 COCO_DETECTORS = ('_retinanet_', '_fcos_', '_gfl_', '_faster-rcnn_')
 STAGE1_END = {'toy': ('end_iter', 30), 'cifar100': ('end_epoch', 30), 'voc12aug': ('end_iter', 6000),
-              'voc0712': ('end_epoch', 4)}
+              'voc0712': ('end_epoch', 4), 'toy_easy': ('end_iter', 30)}
 # documented stage names per method file and task (configs without stages have one implicit stage)
 STAGES = {
     'fitnets': dict(cls=('hint', 'kd'), seg=('hint', 'kd'), det=('hint', 'task')),
@@ -54,7 +56,9 @@ def method_of(config):
 
 
 def twin_of(config):
-    return osp.basename(config)[:-3].rsplit('_', 1)[1]
+    """The data set a config is the twin for: the last `_` segment of its name, or `toy_easy`."""
+    name = osp.basename(config)[:-3]
+    return 'toy_easy' if name.endswith('_toy_easy') else name.rsplit('_', 1)[1]
 
 
 def slow_unless_cls(configs):
@@ -65,7 +69,10 @@ def slow_unless_cls(configs):
 
 
 TOY = [c for c in CONFIGS if twin_of(c) == 'toy']
-NOT_TOY = [c for c in CONFIGS if twin_of(c) != 'toy']
+EASY = [c for c in CONFIGS if twin_of(c) == 'toy_easy']
+NOT_TOY = [c for c in CONFIGS if twin_of(c) not in ('toy', 'toy_easy')]
+# the pairs with an easy toy twin (configs/_base_/distillers/*_toy_easy.py)
+EASY_PAIRS = ('_deeplabv3plus_r101_r18_', '_ssd_r50_r18_')
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,13 +95,7 @@ def synthetic_batch(task, size):
         return torch.randn(4, 3, *size, generator=g), [ClsDataSample().set_gt_label(i) for i in range(4)]
     if task == 'det':
         return torch.randn(2, 3, *size, generator=g), detection_samples(2, size)
-    from mmengine.structures import PixelData
-    from mmseg.structures import SegDataSample
-    samples = []
-    for _ in range(2):
-        sample = SegDataSample(metainfo=dict(img_shape=size, pad_shape=size, ori_shape=size))
-        sample.gt_sem_seg = PixelData(data=torch.randint(0, 7, (1, *size), generator=g))
-        samples.append(sample)
+    samples = segmentation_samples(2, size, g)
     return torch.randn(2, 3, *size, generator=g), samples
 
 
@@ -137,16 +138,46 @@ def test_every_method_has_configs_and_every_toy_config_a_real_twin():
     assert {method_of(c).split('-')[0] for c in CONFIGS} == set(METHODS)
     toys = {real_twin(c) for c in TOY}
     assert toys == set(NOT_TOY)
+    easy = {c.replace('_toy.py', '_toy_easy.py') for c in TOY if any(pair in c for pair in EASY_PAIRS)}
+    assert easy == set(EASY)
+
+
+# SSD160 (the easy detection twins) has five neck and head levels (20, 10, 5, 3, 1 px) where SSD300 has six
+# (38, 19, 10, 5, 3, 1 px): the easy twins of the per-level methods keep the levels both have but the 1x1 one
+# where its loss is constant (CWD, PKD: levels 0-3), and every level for MGD (0-4)
+EASY_DET_LEVELS = dict(cwd=4, pkd=4, mgd=5)
+
+
+def layout(cfg):
+    return {name: (point.student, point.teacher, point.get('connector'), point.loss.type)
+            for name, point in cfg.model.distill_points.items()}
+
+
+@pytest.mark.parametrize('config', EASY)
+def test_easy_twin_distils_the_toy_twins_positions_but_the_levels_ssd160_lacks(config):
+    toy = layout(parse(config.replace('_toy_easy.py', '_toy.py')))
+    easy_cfg = parse(config)
+    levels = EASY_DET_LEVELS.get(method_of(config)) if task_of(config) == 'det' else None
+    if levels is None:
+        expected = toy
+    elif method_of(config) == 'pkd':  # one point over a list of levels
+        student, teacher, connector, loss = toy['pkd']
+        expected = dict(pkd=(student[:levels], teacher[:levels], connector[:levels], loss))
+    else:  # one point per level
+        expected = dict(list(toy.items())[:levels])
+    assert layout(easy_cfg) == expected
+    assert '_toy_easy.py' in easy_cfg.model.teacher.config and easy_cfg.model.teacher.checkpoint.startswith(
+        'data/toy_easy/teachers/')
+    toy_cfg = parse(config.replace('_toy_easy.py', '_toy.py'))
+    stages = [[(s.name, s.get('task_loss_weight', 1.0), s.get('end_iter')) for s in (c.model.get('stages') or [])]
+              for c in (toy_cfg, easy_cfg)]
+    assert stages[0] == stages[1]  # the easy student's schedule has the toy's 200 iterations
+    assert easy_cfg.train_cfg.max_iters == toy_cfg.train_cfg.max_iters == 200
 
 
 @pytest.mark.parametrize('config', TOY)
 def test_real_twin_distils_the_same_positions_with_the_same_losses(config):
     toy_cfg, real_cfg = parse(config), parse(real_twin(config))
-
-    def layout(cfg):
-        return {name: (point.student, point.teacher, point.get('connector'), point.loss.type)
-                for name, point in cfg.model.distill_points.items()}
-
     assert layout(toy_cfg) == layout(real_cfg)
     assert toy_cfg.model.teacher.config != real_cfg.model.teacher.config
     stages = [[(s.name, s.get('task_loss_weight', 1.0)) for s in (c.model.get('stages') or [])]
@@ -190,7 +221,7 @@ def test_method_zoo_doc_lists_exactly_the_configs():
 
 
 # ------------------------------------------------------------------------- builds and loss steps
-@pytest.mark.parametrize('config', slow_unless_cls(TOY))
+@pytest.mark.parametrize('config', slow_unless_cls(TOY + EASY))
 def test_toy_config_builds_and_each_stage_gives_its_finite_losses(config, monkeypatch, set_iter):
     monkeypatch.chdir(REPO)  # teacher config paths are relative to the repository root
     cfg = load(config)
@@ -198,6 +229,9 @@ def test_toy_config_builds_and_each_stage_gives_its_finite_losses(config, monkey
     model.train()
     losses, stage = stage_losses(model, cfg, 0, set_iter)
     check_losses(losses, stage)
+    if config in EASY and method_of(config) in ('ab', 'mgd'):  # losses summed over the feature
+        check_per_position_weights(model, parse(config.replace('_toy_easy.py', '_toy.py')).model.distill_points,
+                                   task_of(config))
     stages = cfg.model.get('stages')
     if stages:
         assert stage.name == stages[0].name

@@ -9,6 +9,9 @@
 # CIFAR: 1/10 for ImageNet-sized inputs. Stage 1 (backbone.layer1) is left out: the real student freezes its
 # stem and layer1 (mmdet's frozen_stages=1 for the ImageNet-initialised backbone), so a loss there would train
 # nothing.
+# The loss is summed over the feature, so at other map sizes a point's weight is scaled by (H W at 300 px) /
+# (H W) (docs/method_zoo.md, "Loss weights at other feature sizes"): `ab_points` has the recipe's weights (the
+# real and toy twins), `ab_points_toy_easy` those of the easy toy twin's SSD160 maps (20, 10 px: x3.61, 3.61).
 # Stages: 'ab' (the first ~15% of the schedule: the twins set the end): the AB loss alone as the
 # initialisation (task loss weight 0), then 'task': the student's own losses alone (the KD of the paper's
 # CIFAR stage 2 is for classifiers).
@@ -26,15 +29,18 @@ def stage_list(**end):
         dict(name='task', points=dict())]
 
 
-ab_points = dict(
-    stage2=dict(
-        student=dict(source='backbone.layer2.1.relu', io='input', call=-1),
-        teacher=dict(source='backbone.layer2.3.relu', io='input', call=-1),
-        connector=dict(type='mmkd.ConvBNConnector'),
-        loss=dict(type='mmkd.ABLoss', margin=1.0, loss_weight=3e-4 / 2)),
-    stage3=dict(
-        student=dict(source='backbone.layer3.1.relu', io='input', call=-1),
-        teacher=dict(source='backbone.layer3.5.relu', io='input', call=-1),
-        connector=dict(type='mmkd.ConvBNConnector'),
-        loss=dict(type='mmkd.ABLoss', margin=1.0, loss_weight=3e-4 / 1)))
+def ab_points_at(sides):
+    """The AB points of stages 2-3 (ResNet-18 block 1 against ResNet-50's 3 and 5), weight 3e-4 / (2, 1) x
+    (side at 300 px / side)^2 for the map sides `sides`."""
+    return {
+        f'stage{k}': dict(
+            student=dict(source=f'backbone.layer{k}.1.relu', io='input', call=-1),
+            teacher=dict(source=f'backbone.layer{k}.{t}.relu', io='input', call=-1),
+            connector=dict(type='mmkd.ConvBNConnector'),
+            loss=dict(type='mmkd.ABLoss', margin=1.0, loss_weight=3e-4 / 2 ** (3 - k) * (recipe / side) ** 2))
+        for k, t, recipe, side in zip((2, 3), (3, 5), (38, 19), sides)}
+
+
+ab_points = ab_points_at((38, 19))
+ab_points_toy_easy = ab_points_at((20, 10))
 ab_stages = dict(toy=stage_list(end_iter=30), voc0712=stage_list(end_epoch=4))

@@ -8,11 +8,18 @@
 # beta: the paper's setting, 10^3 divided by the number of elements of the attention map and by the batch size
 # (the loss already averages over the batch), i.e. loss_weight = 1000 / (H W) per position. Added to the
 # student's own losses (weight 1).
-# Shared by the toy and real twins configs/at/at_ssd_r50_r18_{toy,voc0712}.py; what differs
-# between them (data) is said in their headers.
+# Shared by the toy and real twins configs/at/at_ssd_r50_r18_{toy,voc0712}.py (SSD300: `at_points`); what
+# differs between them (data) is said in their headers. The easy toy twin at_ssd_r50_r18_toy_easy.py takes
+# `at_points_toy_easy`: the same points at SSD160's 20x20 and 10x10 maps.
 
-at_points = dict(
-    stage2=dict(student='backbone.layer2', teacher='backbone.layer2',
-                loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (38 * 38))),
-    stage3=dict(student='backbone.layer3', teacher='backbone.layer3',
-                loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (19 * 19))))
+
+def at_points_at(sizes):
+    """The AT points of stages 2-3, each weighted 1000 / (H W) for its map side in `sizes`."""
+    return {
+        f'stage{k}': dict(student=f'backbone.layer{k}', teacher=f'backbone.layer{k}',
+                          loss=dict(type='mmkd.ATLoss', p=2, loss_weight=1000 / (size * size)))
+        for k, size in enumerate(sizes, 2)}
+
+
+at_points = at_points_at((38, 19))
+at_points_toy_easy = at_points_at((20, 10))

@@ -8,11 +8,19 @@
 # level: the paper's setting for logit maps (its detection experiments distil FPN features instead, which
 # SSD300 has not), summed over the levels as the authors' detection configs sum theirs. Levels 0-4 (38, 19,
 # 10, 5, 3 px); level 5 is 1x1, where a distribution over one location is constant and the loss is always 0.
-# Shared by the toy and real twins configs/cwd/cwd_ssd_r50_r18_{toy,voc0712}.py; what differs
-# between them (data) is said in their headers.
+# Shared by the toy and real twins configs/cwd/cwd_ssd_r50_r18_{toy,voc0712}.py (SSD300: `cwd_points`); what
+# differs between them (data) is said in their headers. The easy toy twin cwd_ssd_r50_r18_toy_easy.py takes
+# `cwd_points_toy_easy`: SSD160's levels 0-3 (20, 10, 5, 3 px); its level 4 is the 1x1 one.
 
-cwd_points = {
-    f'cls{i}': dict(student=f'bbox_head.cls_convs.{i}', teacher=f'bbox_head.cls_convs.{i}',
-                    loss=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0))
-    for i in range(5)
-}
+
+def cwd_points_at(levels):
+    """One CWD point per class score map of the first `levels` head levels."""
+    return {
+        f'cls{i}': dict(student=f'bbox_head.cls_convs.{i}', teacher=f'bbox_head.cls_convs.{i}',
+                        loss=dict(type='mmkd.ChannelWiseDivergence', tau=4.0, loss_weight=3.0))
+        for i in range(levels)
+    }
+
+
+cwd_points = cwd_points_at(5)
+cwd_points_toy_easy = cwd_points_at(4)

@@ -10,23 +10,24 @@
 # reconstruct the teacher feature (MSE; task loss weight 0, the student is not trained), then 'transfer': L_FT
 # plus the student's own losses, with weight beta / (k H W), beta = 500 (the authors' release averages the L1
 # distance over the factor elements; this per-sample norm divided by k H W = 512 x 19 x 19 is the same
-# objective).
+# objective; 512 x 10 x 10 at SSD160's 10x10 map, the `toy_easy` stages of the easy toy twin).
 # find_unused_parameters: each stage leaves parameters without gradients under DDP.
 # Shared by the toy and real twins configs/ft/ft_ssd_r50_r18_{toy,voc0712}.py; what differs
 # between them (data, stage ends) is said in their headers.
 
 
-def stage_list(**end):
+def stage_list(size=19, **end):
     """The stages; `end` (end_iter or end_epoch) ends the first one and differs between the
-    twins."""
+    twins; 'transfer' is weighted 500 / (k H W), H = W = size."""
     return [
         dict(name='paraphraser', **end, task_loss_weight=0.0,
              points=dict(ft=1.0)),
-        dict(name='transfer', points=dict(ft=500 / (512 * 19 * 19)))]
+        dict(name='transfer', points=dict(ft=500 / (512 * size * size)))]
 
 
 ft_points = dict(
     ft=dict(student='backbone.layer3', teacher='backbone.layer3',
             connector=dict(type='mmkd.FTTranslator', out_channels=512),
             loss=dict(type='mmkd.FTLoss', in_channels=1024, factor_rate=0.5, p=1)))
-ft_stages = dict(toy=stage_list(end_iter=30), voc0712=stage_list(end_epoch=4))
+ft_stages = dict(toy=stage_list(end_iter=30), voc0712=stage_list(end_epoch=4),
+                 toy_easy=stage_list(10, end_iter=30))

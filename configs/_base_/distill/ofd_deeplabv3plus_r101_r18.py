@@ -11,9 +11,15 @@
 # Both backbones are dilated alike, to output stride 8 in mmseg's d8 configs (16 in the toy twins), so
 # every student feature has the teacher's spatial size (stages 4/8/8/8 and decoder 4 at d8; 4/8/16/16 and
 # 4 at d16; checked with tools/analysis/list_positions.py) and the connectors need no resize.
+# The constants hold for the recipe's 512x512 crops at output stride 8 (map sides 128, 64, 64, 64, 64, 128).
+# The loss is summed over the feature, so at other map sizes a point's weight is scaled by (H W at the
+# recipe) / (H W): the loss per position, and so its balance with the per-pixel cross-entropy, stays the
+# recipe's (docs/method_zoo.md, "Loss weights at other feature sizes"). `ofd_points` has the recipe's
+# constants (the real config and the toy twin); `ofd_points_toy_easy` is scaled to the easy toy twin's
+# 128x128 crops at output stride 16 (sides 32, 16, 8, 8, 8, 32: x16, 16, 64, 64, 64, 16).
 
 
-def ofd_point(student, teacher, teacher_bn, divider):
+def ofd_point(student, teacher, teacher_bn, divider, scale=1.0):
     """One OFD position: the input of a ReLU at its last call (pre-activation) on both sides.
 
     Args:
@@ -21,6 +27,7 @@ def ofd_point(student, teacher, teacher_bn, divider):
         teacher (str): the teacher ReLU module whose input is recorded.
         teacher_bn (str): the teacher BN feeding that ReLU (margin of the margin ReLU).
         divider (int): the official per-position divider of the loss.
+        scale (float): (H W at the recipe) / (H W) of the recorded map.
     """
     return dict(
         student=dict(source=student, io='input', call=-1),
@@ -29,30 +36,38 @@ def ofd_point(student, teacher, teacher_bn, divider):
         connector=dict(type='mmkd.ConvBNConnector'),
         # margin ReLU max(t, m), m = E[t | t < 0] of the BN's per-channel Gaussian
         teacher_transform=dict(type='mmkd.MarginReLU', bn=teacher_bn),
-        # partial L2 summed over the feature / batch size, x 1e-5 / divider
-        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=1e-5 / divider))
+        # partial L2 summed over the feature / batch size, x 1e-5 / divider (x the size scale)
+        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=1e-5 / divider * scale))
 
 
-def stage_point(student_block, teacher_block, divider):
+def stage_point(student_block, teacher_block, divider, scale=1.0):
     """A ResNet stage output before its last ReLU: mmseg blocks call one `relu` module two (BasicBlock)
     or three (Bottleneck) times, the last call takes `out + identity`; the teacher Bottleneck's `bn3`
     feeds it."""
     return ofd_point(f'backbone.{student_block}.relu', f'backbone.{teacher_block}.relu',
-                     f'backbone.{teacher_block}.bn3', divider)
+                     f'backbone.{teacher_block}.bn3', divider, scale)
 
 
-def head_point(conv_module, divider):
+def head_point(conv_module, divider, scale=1.0):
     """The pre-ReLU output of one of the head's ConvModules (conv, bn, activate), the same module on
     both sides: the input of its `activate`, the teacher margin from its `bn`."""
-    return ofd_point(f'{conv_module}.activate', f'{conv_module}.activate', f'{conv_module}.bn', divider)
+    return ofd_point(f'{conv_module}.activate', f'{conv_module}.activate', f'{conv_module}.bn', divider, scale)
+
+
+def ofd_points_at(sides):
+    """The six points with each weight scaled by (recipe side / side)^2, `sides` the map sides of stages
+    1-4, the ASPP output and the decoder feature."""
+    scale = [(recipe / side) ** 2 for recipe, side in zip((128, 64, 64, 64, 64, 128), sides)]
+    return dict(
+        stage1=stage_point('layer1.1', 'layer1.2', 8, scale[0]),
+        stage2=stage_point('layer2.1', 'layer2.3', 4, scale[1]),
+        stage3=stage_point('layer3.1', 'layer3.22', 2, scale[2]),
+        stage4=stage_point('layer4.1', 'layer4.2', 1, scale[3]),
+        aspp=head_point('decode_head.bottleneck', 1, scale[4]),
+        decoder=head_point('decode_head.sep_bottleneck.1.pointwise_conv', 16, scale[5]))
 
 
 # mmseg's DepthwiseSeparableASPPHead: `bottleneck` fuses the ASPP branches (the ASPP output); the
 # decoder feature is the last separable conv's pointwise ConvModule, whose ReLU output feeds `conv_seg`.
-ofd_points = dict(
-    stage1=stage_point('layer1.1', 'layer1.2', 8),
-    stage2=stage_point('layer2.1', 'layer2.3', 4),
-    stage3=stage_point('layer3.1', 'layer3.22', 2),
-    stage4=stage_point('layer4.1', 'layer4.2', 1),
-    aspp=head_point('decode_head.bottleneck', 1),
-    decoder=head_point('decode_head.sep_bottleneck.1.pointwise_conv', 16))
+ofd_points = ofd_points_at((128, 64, 64, 64, 64, 128))
+ofd_points_toy_easy = ofd_points_at((32, 16, 8, 8, 8, 32))

@@ -7,12 +7,20 @@
 # backbone maps (128/256 channels student, 512/1024 teacher) and get a 1x1 conv (mmkd.ConvConnector); levels
 # 2-4 have the teacher's channels (identity). Weight 6: the authors' FPN setting (MMRazor PKD configs), added
 # to the detector's losses.
-# Shared by the toy and real twins configs/pkd/pkd_ssd_r50_r18_{toy,voc0712}.py; what differs
-# between them (data) is said in their headers.
+# Shared by the toy and real twins configs/pkd/pkd_ssd_r50_r18_{toy,voc0712}.py (SSD300: `pkd_points`); what
+# differs between them (data) is said in their headers. The easy toy twin pkd_ssd_r50_r18_toy_easy.py takes
+# `pkd_points_toy_easy`: SSD160's levels 0-3 (20, 10, 5, 3 px; the same channels); its level 4 is the 1x1 one.
 
-pkd_points = dict(
-    pkd=dict(
-        student=[dict(source='neck', index=i) for i in range(5)],
-        teacher=[dict(source='neck', index=i) for i in range(5)],
-        connector=[dict(type='mmkd.ConvConnector')] * 2 + [dict(type='mmkd.IdentityConnector')] * 3,
-        loss=dict(type='mmkd.PKDLoss', loss_weight=6.0)))
+
+def pkd_points_at(levels):
+    """The PKD point over the first `levels` neck levels: a 1x1 conv on the two backbone maps, identity after."""
+    return dict(
+        pkd=dict(
+            student=[dict(source='neck', index=i) for i in range(levels)],
+            teacher=[dict(source='neck', index=i) for i in range(levels)],
+            connector=[dict(type='mmkd.ConvConnector')] * 2 + [dict(type='mmkd.IdentityConnector')] * (levels - 2),
+            loss=dict(type='mmkd.PKDLoss', loss_weight=6.0)))
+
+
+pkd_points = pkd_points_at(5)
+pkd_points_toy_easy = pkd_points_at(4)

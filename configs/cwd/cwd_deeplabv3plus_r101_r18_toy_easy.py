@@ -1,0 +1,10 @@
+# CWD (Shu et al., "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021): DeepLabV3+
+# ResNet-101 -> ResNet-18 on the easy toy set (128x128 crops, both from backbones pretrained on the easy toy
+# images; the toy twin's crop and output stride 16, so its feature sizes). Points:
+# _base_/distill/cwd_deeplabv3plus_r101_r18.py, shared with the toy and real-dataset twins.
+_base_ = [
+    '../_base_/distillers/deeplabv3plus_r101_r18_toy_easy.py', '../_base_/distill/cwd_deeplabv3plus_r101_r18.py'
+]
+
+model = dict(
+    distill_points={{_base_.cwd_points}})

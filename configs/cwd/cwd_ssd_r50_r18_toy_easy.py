@@ -1,0 +1,7 @@
+# CWD (Shu et al., "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021): SSD160 ResNet-50 ->
+# ResNet-18 on the easy toy set (160x160 inputs, SSD160: backbone maps 40, 20, 10 px, neck levels 20, 10, 5,
+# 3, 1 px; both from backbones pretrained on the easy toy images). Points: _base_/distill/cwd_ssd_r50_r18.py
+# (`cwd_points_toy_easy`).
+_base_ = ['../_base_/distillers/ssd_r50_r18_toy_easy.py', '../_base_/distill/cwd_ssd_r50_r18.py']
+
+model = dict(distill_points={{_base_.cwd_points_toy_easy}})

@@ -1,0 +1,113 @@
+"""The loss terms of a distiller on a few training batches, before any optimizer step.
+
+A training step's loss dict holds the student's task losses (every key with ``loss`` that is not a
+distillation term) and one ``loss_distill_<point>`` per active distillation point. Each is reduced to one
+number per batch as MMEngine's ``parse_losses`` reduces it (the mean of a tensor, the sum of the means of a
+list such as mmdet's per-image SSD losses), so the numbers are the ones training logs and optimises. The
+ratio of the distillation sum to the task-loss sum at the start of training is how the constants of
+``docs/method_zoo.md`` ("Loss weights at other feature sizes") are checked.
+"""
+import copy
+import statistics
+from typing import Dict, Iterable, List, Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.runner import Runner
+
+from mmkd.registry import MODELS
+
+DISTILL_PREFIX = 'loss_distill_'
+
+
+def build_distiller(cfg: Config, teacher_checkpoint: Optional[str] = None) -> torch.nn.Module:
+    """The config's distiller as a training run starts it: built, ``init_weights()`` (the student's
+    pretrained weights), teacher BN in its configured mode, in train mode.
+
+    Args:
+        cfg (Config): a config whose ``model`` is a ``mmkd.FeatureDistiller``.
+        teacher_checkpoint (str, optional): replaces ``model.teacher.checkpoint``; ``'none'``: the teacher's
+            own initialisation (``init_weights``, e.g. a pretrained backbone), OFD margins derived from it.
+    """
+    model_cfg = copy.deepcopy(cfg.model)
+    if 'teacher' not in model_cfg or 'student' not in model_cfg:
+        raise ValueError(f'{cfg.filename}: model needs `student` and `teacher` entries (a distiller such as '
+                         'mmkd.FeatureDistiller)')
+    if teacher_checkpoint is not None:
+        model_cfg.teacher.checkpoint = None if teacher_checkpoint.lower() == 'none' else teacher_checkpoint
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    if model_cfg.teacher.checkpoint is None:
+        model.teacher.init_weights()
+        model.load_teacher_state(model.teacher.state_dict())  # transforms derived from the initialised BN
+    return model.train()
+
+
+def train_batches(cfg: Config, num: int, seed: int = 0) -> Iterable[dict]:
+    """The first ``num`` batches of the config's train dataloader (its batch size, no workers)."""
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    loader_cfg.update(num_workers=0, persistent_workers=False)
+    loader_cfg.pop('prefetch_factor', None)
+    loader = Runner.build_dataloader(loader_cfg, seed=seed)
+    for i, batch in enumerate(loader):
+        if i == num:
+            return
+        yield batch
+
+
+def loss_values(losses: Dict[str, object]) -> Dict[str, float]:
+    """Each ``loss`` entry of a loss dict as one number, reduced as MMEngine's ``parse_losses`` does."""
+    out = {}
+    for key, value in losses.items():
+        if 'loss' not in key:
+            continue
+        if isinstance(value, torch.Tensor):
+            out[key] = value.mean().item()
+        elif isinstance(value, (list, tuple)):
+            out[key] = sum(v.mean() for v in value).item()
+        else:
+            raise TypeError(f'{key} is a {type(value).__name__}, not a tensor or a list of tensors')
+    return out
+
+
+@torch.no_grad()
+def measure_loss_terms(model: torch.nn.Module, batches: Iterable[dict], iteration: int = 0) -> Dict[str, List[float]]:
+    """Forward each batch in ``loss`` mode at training iteration ``iteration`` (its stage and loss-weight
+    schedule); no gradient, no optimizer step. Returns every loss key with its value per batch."""
+    hub = MessageHub.get_current_instance()
+    saved = hub.get_info('iter', 0), hub.get_info('epoch', 0)
+    hub.update_info('iter', iteration)
+    hub.update_info('epoch', 0)
+    terms: Dict[str, List[float]] = {}
+    try:
+        for batch in batches:
+            data = model.data_preprocessor(batch, True)
+            for key, value in loss_values(model(**data, mode='loss')).items():
+                terms.setdefault(key, []).append(value)
+            if hasattr(model, 'teacher_recorders'):
+                model.teacher_recorders.reset()
+                model.student_recorders.reset()
+    finally:
+        hub.update_info('iter', saved[0])
+        hub.update_info('epoch', saved[1])
+    if not terms:
+        raise ValueError('no batch was measured: the train dataloader is empty')
+    return terms
+
+
+def summarise(terms: Dict[str, List[float]]) -> dict:
+    """Means and standard deviations per term, the task and distillation sums of the means, and
+    ``ratio`` = distillation sum / task-loss sum."""
+    task = {k: v for k, v in terms.items() if not k.startswith(DISTILL_PREFIX)}
+    distill = {k: v for k, v in terms.items() if k.startswith(DISTILL_PREFIX)}
+
+    def stats(group):
+        return {k: dict(mean=statistics.fmean(v), std=statistics.stdev(v) if len(v) > 1 else 0.0)
+                for k, v in group.items()}
+
+    task_sum = sum(statistics.fmean(v) for v in task.values())
+    distill_sum = sum(statistics.fmean(v) for v in distill.values())
+    return dict(task=stats(task), distill=stats(distill), task_sum=task_sum, distill_sum=distill_sum,
+                ratio=distill_sum / task_sum if task_sum else float('nan'),
+                batches=len(next(iter(terms.values()))))
