@@ -77,7 +77,7 @@ def load_ban_config(path: str, cfg_options: dict = None) -> Config:
 def generation_config(ban_cfg: Config, gen: int, teacher_checkpoint: str = None, seed: int = None) -> Config:
     """The tools/train.py config of generation ``gen`` (1-based): the student model alone for generation 1,
     a ``mmkd.FeatureDistiller`` from ``teacher_checkpoint`` (generation ``gen - 1``) after that."""
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     cfg = ban_cfg.copy()
     for key in BAN_KEYS + ('model', 'work_dir'):
         cfg.pop(key, None)
@@ -108,7 +108,7 @@ def generation_config(ban_cfg: Config, gen: int, teacher_checkpoint: str = None,
 
 def ensemble_config(ban_cfg: Config, checkpoints: list, work_dir: str) -> Config:
     """A test-only config: the ensemble of the generations' checkpoints on the born-again test set."""
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     cfg = ban_cfg.copy()
     for key in BAN_KEYS + ('model',):
         cfg.pop(key, None)

@@ -96,7 +96,7 @@ def base_config(cfg: Config, work_dir: str = None) -> Config:
 
 
 def generalist_model(cfg: Config) -> dict:
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     return load_model_config(cfg.generalist_config)
 
 

@@ -50,8 +50,9 @@ from mmengine.runner.utils import set_random_seed
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd import compat  # noqa: E402
-from mmkd.models.algorithms.feature_distiller import load_model_config, set_frozen_teacher_mode  # noqa: E402
+from mmkd.models.algorithms.feature_distiller import set_frozen_teacher_mode  # noqa: E402
 from mmkd.registry import MODELS  # noqa: E402
+from mmkd.utils.config import load_model_config  # noqa: E402
 
 MiB = 1024 ** 2
 RANDOM_TEACHER = "none (random weights from the teacher's init_weights)"

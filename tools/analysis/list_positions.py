@@ -681,7 +681,7 @@ def _size_pair(value) -> Optional[Tuple[int, int]]:
 
 def select_model(cfg: Config, which: str) -> Tuple[ConfigDict, Optional[Tuple[int, int]], str]:
     """The model config to build, the input size the config implies (or None) and a description."""
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
 
     model_cfg = cfg.get('model')
     if not isinstance(model_cfg, dict) or 'type' not in model_cfg:

@@ -9,8 +9,9 @@ from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmkd.registry import MODELS
+from mmkd.utils.config import load_model_config
 from mmkd.utils.progress import progress_from, training_progress
-from .feature_distiller import FeatureDistiller, ForwardResults, load_model_config
+from .feature_distiller import FeatureDistiller, ForwardResults
 
 SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_precision_tolerance',
                  'teacher_channels_last', 'truncate_teacher')

@@ -11,11 +11,11 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
+from mmkd.utils.config import load_model_config, strip_scope
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
-from .feature_distiller import load_model_config
-from .mutual_learning import LOGITS, ForwardResults, strip_scope
+from .mutual_learning import LOGITS, ForwardResults
 
 
 @MODELS.register_module()

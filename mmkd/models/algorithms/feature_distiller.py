@@ -7,7 +7,6 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmengine.dist import broadcast_object_list, get_world_size
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
@@ -16,7 +15,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import load_weights
-from mmkd.utils.config import load_config
+from mmkd.utils.config import load_model_config
 from mmkd.utils.device import fast_low_precisions
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module, image_size
@@ -71,22 +70,6 @@ def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
                 module.train()
                 module.track_running_stats = False
     return teacher
-
-
-def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
-    """The ``model`` dict of a config file (``mmdet::``/``mmseg::`` package paths allowed) or a dict."""
-    if isinstance(config, str):
-        cfg = load_config(config)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
-        model = copy.deepcopy(cfg.model)
-        if cfg.get('default_scope'):
-            model.setdefault('_scope_', cfg.default_scope)
-        return model
-    if cfg_options:
-        raise ValueError('cfg_options applies to a teacher given as a config path, not as a dict; '
-                         'edit the dict instead.')
-    return ConfigDict(copy.deepcopy(config))
 
 
 @MODELS.register_module()

@@ -13,25 +13,15 @@ from mmengine.structures import BaseDataElement
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
-from mmkd.utils.config import standalone_config
+from mmkd.utils.config import load_model_config, standalone_config, strip_scope
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
-from .feature_distiller import load_model_config
 
 PEERS_PREFIX = 'peers.'
 LOGITS = 'logits'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
-
-
-def strip_scope(obj):
-    """A plain copy of ``obj`` without the ``_scope_`` tags that ``mmdet::``/``mmseg::`` bases add."""
-    if isinstance(obj, dict):
-        return {k: strip_scope(v) for k, v in obj.items() if k != '_scope_'}
-    if isinstance(obj, (list, tuple)):
-        return [strip_scope(v) for v in obj]
-    return obj
 
 
 @MODELS.register_module()

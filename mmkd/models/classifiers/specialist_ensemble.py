@@ -12,8 +12,7 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
-from ..algorithms.feature_distiller import load_model_config
-from ..algorithms.mutual_learning import strip_scope
+from mmkd.utils.config import load_model_config, strip_scope
 from ..losses.utils import kl_divergence
 
 
