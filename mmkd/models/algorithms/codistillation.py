@@ -11,10 +11,11 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
-from mmkd.utils.config import load_model_config, strip_scope
+from mmkd.utils.config import load_model_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
+from ..utils import check_shared_preprocessor
 from .mutual_learning import LOGITS, ForwardResults
 
 
@@ -64,13 +65,8 @@ class Codistillation(FiniteLossMixin, BaseModel):
         if isinstance(burn_in, bool) or not isinstance(burn_in, int) or burn_in < 0:
             raise ValueError(f'burn_in must be an int >= 0 (iterations), got {burn_in!r}')
         student_cfg = load_model_config(student)
-        own = strip_scope(student_cfg.get('data_preprocessor'))
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != own:
-            raise ValueError(
-                'Codistillation uses the student\'s data_preprocessor, but another one was given '
-                '(mmengine\'s Runner copies a top-level `data_preprocessor` of the config into the model '
-                'dict): move it into the student config, or set `data_preprocessor = None` at the top level '
-                'of the config.')
+        check_shared_preprocessor(type(self).__name__, dict(student=student_cfg.get('data_preprocessor')),
+                                  data_preprocessor, role='student')
         model = MODELS.build(copy.deepcopy(student_cfg))
         super().__init__(data_preprocessor=model.data_preprocessor, init_cfg=init_cfg)
         self.student_cfg = student_cfg

@@ -24,6 +24,7 @@ from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import AutocastAfterFirstRecord, ForwardTruncator, RecorderManager
+from ..utils import check_shared_preprocessor
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
@@ -146,12 +147,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                  truncate_teacher: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is not None and data_preprocessor != student.get('data_preprocessor'):
-            raise ValueError(
-                'FeatureDistiller uses the student\'s data_preprocessor, but another one was given '
-                '(mmengine\'s Runner copies a top-level `data_preprocessor` of the config into the model '
-                'dict): move it into the student config, or set `data_preprocessor = None` at the top '
-                'level of the distillation config.')
+        check_shared_preprocessor(type(self).__name__, dict(student=student.get('data_preprocessor')),
+                                  data_preprocessor, role='student')
         if teacher_bn not in ('train', 'eval'):
             raise ValueError(f"teacher_bn must be 'train' or 'eval', got {teacher_bn!r}")
         if teacher_precision not in TEACHER_PRECISIONS and teacher_precision != 'auto':

@@ -13,11 +13,12 @@ from mmengine.structures import BaseDataElement
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
-from mmkd.utils.config import load_model_config, standalone_config, strip_scope
+from mmkd.utils.config import load_model_config, standalone_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
+from ..utils import check_shared_preprocessor
 
 PEERS_PREFIX = 'peers.'
 LOGITS = 'logits'
@@ -79,18 +80,9 @@ class MutualLearning(FiniteLossMixin, BaseModel):
                                  'is not a ModuleDict attribute (e.g. a, b, r18, mbv2)')
         cfgs = {name: load_model_config(cfg) for name, cfg in peers.items()}
         first = next(iter(cfgs))
-        preprocessors = {name: strip_scope(cfg.get('data_preprocessor')) for name, cfg in cfgs.items()}
-        differ = [name for name, pre in preprocessors.items() if pre != preprocessors[first]]
-        if differ:
-            raise ValueError(
-                f'the peers {differ} use another data_preprocessor than peer {first!r}; the batch is prepared '
-                f'once for all peers, so give every peer the same one (peer {first!r}: '
-                f'{preprocessors[first]}; peer {differ[0]!r}: {preprocessors[differ[0]]})')
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != preprocessors[first]:
-            raise ValueError(
-                'MutualLearning uses the peers\' data_preprocessor, but another one was given (mmengine\'s '
-                'Runner copies a top-level `data_preprocessor` of the config into the model dict): move it '
-                'into the peer configs, or set `data_preprocessor = None` at the top level of the config.')
+        check_shared_preprocessor(type(self).__name__,
+                                  {name: cfg.get('data_preprocessor') for name, cfg in cfgs.items()},
+                                  data_preprocessor, role='peer')
         built = OrderedDict((name, MODELS.build(cfg)) for name, cfg in cfgs.items())
         super().__init__(data_preprocessor=built[first].data_preprocessor, init_cfg=init_cfg)
         # mmengine's ModuleDict, so that init_weights reaches every peer (torch's containers have none)

@@ -10,7 +10,8 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
-from mmkd.utils.config import load_model_config, strip_scope
+from mmkd.utils.config import load_model_config
+from ..utils import check_shared_preprocessor
 
 
 @MODELS.register_module()
@@ -42,15 +43,8 @@ class EnsembleClassifier(BaseModel):
             raise ValueError(f'{len(models)} models but {len(checkpoints)} checkpoints: give one checkpoint '
                              'per model, in the same order')
         cfgs = [load_model_config(m) for m in models]
-        preprocessors = [strip_scope(c.get('data_preprocessor')) for c in cfgs]
-        differ = [i for i, pre in enumerate(preprocessors) if pre != preprocessors[0]]
-        if differ:
-            raise ValueError(f'ensemble members {differ} use another data_preprocessor than member 0; the batch '
-                             'is prepared once, so give all members the same one')
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != preprocessors[0]:
-            raise ValueError('EnsembleClassifier uses its members\' data_preprocessor, but another one was given '
-                             '(the Runner copies a top-level `data_preprocessor` into the model dict): set '
-                             '`data_preprocessor = None` at the top level of the config.')
+        check_shared_preprocessor(type(self).__name__, {i: c.get('data_preprocessor') for i, c in enumerate(cfgs)},
+                                  data_preprocessor, role='member')
         members = []
         for i, (cfg, checkpoint) in enumerate(zip(cfgs, checkpoints)):
             member = MODELS.build(cfg)

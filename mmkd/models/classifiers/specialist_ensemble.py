@@ -12,8 +12,9 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
-from mmkd.utils.config import load_model_config, strip_scope
+from mmkd.utils.config import load_model_config
 from ..losses.utils import kl_divergence
+from ..utils import check_shared_preprocessor
 
 
 def reduce_log_probs(log_q: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
@@ -130,15 +131,9 @@ class SpecialistEnsemble(BaseModel):
                                  f'model=<optional config>, dustbin_offset=<optional float>); got keys {sorted(spec)}')
             spec_cfgs.append(load_model_config(spec['model']) if spec.get('model') is not None else
                              self.specialist_config(gen_cfg, len(spec['classes'])))
-        preprocessors = [strip_scope(c.get('data_preprocessor')) for c in [gen_cfg] + spec_cfgs]
-        differ = [i - 1 for i, pre in enumerate(preprocessors) if pre != preprocessors[0]]
-        if differ:
-            raise ValueError(f'specialists {differ} use another data_preprocessor than the generalist; the batch '
-                             'is prepared once, so give all models the same one')
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != preprocessors[0]:
-            raise ValueError('SpecialistEnsemble uses the generalist\'s data_preprocessor, but another one was '
-                             'given (the Runner copies a top-level `data_preprocessor` into the model dict): set '
-                             '`data_preprocessor = None` at the top level of the config.')
+        preprocessors = dict(generalist=gen_cfg.get('data_preprocessor'))
+        preprocessors.update({f'specialist {i}': c.get('data_preprocessor') for i, c in enumerate(spec_cfgs)})
+        check_shared_preprocessor(type(self).__name__, preprocessors, data_preprocessor)
         gen_model = self._load(gen_cfg, generalist_checkpoint, 'generalist')
         super().__init__(data_preprocessor=gen_model.data_preprocessor, init_cfg=init_cfg)
         self.generalist = gen_model
