@@ -1,7 +1,9 @@
 """mmkd.models.utils: the helpers that composite models (distillers, online methods, ensembles) share."""
 import pytest
+import torch
+import torch.nn as nn
 
-from mmkd.models.utils import check_shared_preprocessor
+from mmkd.models.utils import FORWARD_MODES, check_shared_preprocessor, forward_by_mode
 
 PRE = dict(type='ImgDataPreprocessor', mean=[0.0] * 3, std=[1.0] * 3)
 
@@ -16,3 +18,31 @@ def test_shared_preprocessor_compares_without_scope_tags_and_names_the_odd_netwo
         check_shared_preprocessor('M', dict(student=PRE), given=other, role='student')
     with pytest.raises(ValueError, match=r"M uses its members' data_preprocessor"):
         check_shared_preprocessor('M', {0: PRE, 1: PRE}, given=other, role='member')
+
+
+class Modes(nn.Module):
+    """Records which method each mode reached."""
+
+    def loss(self, inputs, data_samples):
+        return ('loss', inputs, data_samples)
+
+    def predict(self, inputs, data_samples):
+        return ('predict', inputs, data_samples)
+
+    def _forward(self, inputs, data_samples):
+        return ('tensor', inputs, data_samples)
+
+
+def test_forward_by_mode_runs_the_models_methods_or_the_evaluated_network():
+    model, x, samples = Modes(), torch.zeros(1), ['s']
+    for mode in FORWARD_MODES:
+        assert forward_by_mode(model, x, samples, mode) == (mode, x, samples)
+
+    def evaluated(inputs, data_samples, mode):
+        return ('evaluated', mode)
+
+    assert forward_by_mode(model, x, samples, 'loss', evaluated) == ('loss', x, samples)
+    assert forward_by_mode(model, x, samples, 'predict', evaluated) == ('evaluated', 'predict')
+    assert forward_by_mode(model, x, samples, 'tensor', evaluated) == ('evaluated', 'tensor')
+    with pytest.raises(RuntimeError, match='invalid mode "train"; Modes supports "loss", "predict" and "tensor"'):
+        forward_by_mode(model, x, samples, 'train')

@@ -15,7 +15,7 @@ from mmkd.utils.config import load_model_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
-from ..utils import check_shared_preprocessor
+from ..utils import check_shared_preprocessor, forward_by_mode
 from .mutual_learning import LOGITS, ForwardResults
 
 
@@ -153,11 +153,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode in ('predict', 'tensor'):
-            return self.student(inputs, data_samples, mode=mode)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode, self.student)
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """The student's own losses and ``loss_codist`` (0 before ``burn_in``)."""

@@ -24,7 +24,7 @@ from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import AutocastAfterFirstRecord, ForwardTruncator, RecorderManager
-from ..utils import check_shared_preprocessor
+from ..utils import check_shared_preprocessor, forward_by_mode
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
@@ -642,14 +642,12 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode in ('predict', 'tensor'):
-            if self._predict_with_teacher:
-                with torch.no_grad():
-                    return self.teacher(self.teacher_inputs(inputs), data_samples, mode=mode)
-            return self.student(inputs, data_samples, mode=mode)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        evaluated = self._teacher_forward if self._predict_with_teacher else self.student
+        return forward_by_mode(self, inputs, data_samples, mode, evaluated)
+
+    @torch.no_grad()
+    def _teacher_forward(self, inputs: torch.Tensor, data_samples: Optional[list], mode: str) -> ForwardResults:
+        return self.teacher(self.teacher_inputs(inputs), data_samples, mode=mode)
 
     def current_stage(self):
         """The stage of the current iteration/epoch; losses with ``set_stage`` are told when it changes."""

@@ -18,7 +18,7 @@ from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
-from ..utils import check_shared_preprocessor
+from ..utils import check_shared_preprocessor, forward_by_mode
 
 PEERS_PREFIX = 'peers.'
 LOGITS = 'logits'
@@ -154,11 +154,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode in ('predict', 'tensor'):
-            return self.peers[self.predict_peer](inputs, data_samples, mode=mode)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode, self.peers[self.predict_peer])
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """Every peer's own losses (``<peer>.<key>``) and its mutual loss (``loss_mutual_<peer>``)."""

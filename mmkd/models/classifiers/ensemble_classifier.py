@@ -11,7 +11,7 @@ from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_model_config
-from ..utils import check_shared_preprocessor
+from ..utils import check_shared_preprocessor, forward_by_mode
 
 
 @MODELS.register_module()
@@ -88,18 +88,22 @@ class EnsembleClassifier(BaseModel):
                 mode: str = 'tensor'):
         """``predict``: samples with ``pred_score`` (the mean probabilities) and ``pred_label``;
         ``tensor``: the mean probabilities (N, num_classes)."""
-        if mode == 'loss':
-            raise RuntimeError('EnsembleClassifier evaluates trained models and has no loss; train the '
-                               'members on their own and use the ensemble with tools/test.py')
-        if mode == 'tensor':
-            return self.probabilities(inputs)
-        if mode == 'predict':
-            probs = self.probabilities(inputs)
-            if data_samples is None:
-                data_samples = [ClsDataSample() for _ in range(probs.shape[0])]
-            elif len(data_samples) != probs.shape[0]:
-                raise ValueError(f'got {probs.shape[0]} images but {len(data_samples)} data samples')
-            for sample, score in zip(data_samples, probs):
-                sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
-            return list(data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". EnsembleClassifier supports predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode)
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]]):
+        raise RuntimeError('EnsembleClassifier evaluates trained models and has no loss; train the '
+                           'members on their own and use the ensemble with tools/test.py')
+
+    def _forward(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]] = None) -> torch.Tensor:
+        return self.probabilities(inputs)
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[ClsDataSample]] = None) -> List[ClsDataSample]:
+        probs = self.probabilities(inputs)
+        if data_samples is None:
+            data_samples = [ClsDataSample() for _ in range(probs.shape[0])]
+        elif len(data_samples) != probs.shape[0]:
+            raise ValueError(f'got {probs.shape[0]} images but {len(data_samples)} data samples')
+        for sample, score in zip(data_samples, probs):
+            sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
+        return list(data_samples)

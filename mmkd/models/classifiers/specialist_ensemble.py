@@ -14,7 +14,7 @@ from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.config import load_model_config
 from ..losses.utils import kl_divergence
-from ..utils import check_shared_preprocessor
+from ..utils import check_shared_preprocessor, forward_by_mode
 
 
 def reduce_log_probs(log_q: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
@@ -223,19 +223,23 @@ class SpecialistEnsemble(BaseModel):
                 mode: str = 'tensor'):
         """``predict``: samples with ``pred_score`` (q), ``pred_label`` and ``num_specialists`` (metainfo);
         ``tensor``: q (N, C)."""
-        if mode == 'loss':
-            raise RuntimeError('SpecialistEnsemble evaluates trained models and has no loss; train the '
-                               'specialists with tools/specialists.py')
-        if mode == 'tensor':
-            return self.combine(inputs)[0]
-        if mode == 'predict':
-            q, active = self.combine(inputs)
-            if data_samples is None:
-                data_samples = [ClsDataSample() for _ in range(q.shape[0])]
-            elif len(data_samples) != q.shape[0]:
-                raise ValueError(f'got {q.shape[0]} images but {len(data_samples)} data samples')
-            for sample, score, used in zip(data_samples, q, active):
-                sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
-                sample.set_metainfo(dict(num_specialists=int(used.sum())))
-            return list(data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". SpecialistEnsemble supports predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode)
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]]):
+        raise RuntimeError('SpecialistEnsemble evaluates trained models and has no loss; train the '
+                           'specialists with tools/specialists.py')
+
+    def _forward(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]] = None) -> torch.Tensor:
+        return self.combine(inputs)[0]
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[ClsDataSample]] = None) -> List[ClsDataSample]:
+        q, active = self.combine(inputs)
+        if data_samples is None:
+            data_samples = [ClsDataSample() for _ in range(q.shape[0])]
+        elif len(data_samples) != q.shape[0]:
+            raise ValueError(f'got {q.shape[0]} images but {len(data_samples)} data samples')
+        for sample, score, used in zip(data_samples, q, active):
+            sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
+            sample.set_metainfo(dict(num_specialists=int(used.sum())))
+        return list(data_samples)
