@@ -3,7 +3,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmkd.models.utils import FORWARD_MODES, check_shared_preprocessor, forward_by_mode
+from mmkd.models.utils import (FORWARD_MODES, check_shared_preprocessor, dry_batch, dry_forward, eval_mode,
+                               forward_by_mode)
 
 PRE = dict(type='ImgDataPreprocessor', mean=[0.0] * 3, std=[1.0] * 3)
 
@@ -46,3 +47,36 @@ def test_forward_by_mode_runs_the_models_methods_or_the_evaluated_network():
     assert forward_by_mode(model, x, samples, 'tensor', evaluated) == ('evaluated', 'tensor')
     with pytest.raises(RuntimeError, match='invalid mode "train"; Modes supports "loss", "predict" and "tensor"'):
         forward_by_mode(model, x, samples, 'train')
+
+
+def test_dry_forward_records_in_eval_mode_and_restores_the_mode():
+    from mmkd.models.recorders import RecorderManager
+
+    class Net(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+            self.bn = nn.BatchNorm2d(4)
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            return self.bn(self.conv(inputs))
+
+    net = Net().train()
+    recorders = RecorderManager(dict(feat=dict(type='mmkd.ModuleRecorder', source='conv')))
+    recorders.prepare(net)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1)
+        state = torch.random.get_rng_state()
+        out = dry_forward(net, (8, 6), recorders)
+        assert torch.equal(torch.random.get_rng_state(), state)  # the global random state is untouched
+    expected = torch.randn(2, 3, 8, 6, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(dry_batch((8, 6)), expected)
+    with torch.no_grad():
+        assert torch.equal(recorders.get('feat'), net.conv(expected))
+    assert out.shape == (2, 4, 4, 3) and not out.requires_grad
+    assert net.training and net.bn.training
+    assert int(net.bn.num_batches_tracked) == 0  # eval mode: running statistics untouched
+    with eval_mode(net):
+        assert not net.training and not net.bn.training
+    assert net.training

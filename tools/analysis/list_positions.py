@@ -708,9 +708,11 @@ def select_model(cfg: Config, which: str) -> Tuple[ConfigDict, Optional[Tuple[in
 
 def trace_model(model: nn.Module, input_size: Tuple[int, int]) -> CallTracer:
     """One eval-mode, no-grad forward in ``mode='tensor'`` with every module traced."""
+    from mmkd.models.utils import dry_batch
+
     model.eval()
     tracer = CallTracer(model)
-    inputs = torch.randn(1, 3, *input_size, generator=torch.Generator().manual_seed(0))
+    inputs = dry_batch(input_size, num=1)
     try:
         with torch.no_grad():
             model(inputs, None, mode='tensor')

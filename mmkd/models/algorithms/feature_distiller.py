@@ -24,7 +24,7 @@ from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import AutocastAfterFirstRecord, ForwardTruncator, RecorderManager
-from ..utils import check_shared_preprocessor, forward_by_mode
+from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
@@ -329,18 +329,10 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         Returns student shapes, teacher shapes and the teacher recorders' call counts in a full forward.
         """
         shapes = []
-        generator = torch.Generator().manual_seed(0)
-        inputs = torch.randn(2, 3, *self.input_size, generator=generator)
         for model, recorders in ((self.student, self.student_recorders),
                                  (self.teacher, self.teacher_recorders)):
-            was_training = model.training
-            model.eval()
-            try:
-                with recorders.recording():
-                    model(inputs, None, mode='tensor')
-                shapes.append({name: recorders.get(name).shape for name in recorders.names})
-            finally:
-                model.train(was_training)
+            dry_forward(model, self.input_size, recorders)
+            shapes.append({name: recorders.get(name).shape for name in recorders.names})
         calls = {name: r.num_calls for name, r in self.teacher_recorders.recorders.items()}
         return shapes[0], shapes[1], calls
 

@@ -18,7 +18,7 @@ from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
 from ..losses.base import needs_data_samples
 from ..recorders import RecorderManager
-from ..utils import check_shared_preprocessor, forward_by_mode
+from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 
 PEERS_PREFIX = 'peers.'
 LOGITS = 'logits'
@@ -117,18 +117,12 @@ class MutualLearning(FiniteLossMixin, BaseModel):
     @torch.no_grad()
     def _check_logits(self) -> None:
         """One eval-mode forward of every peer on a random batch: positions exist, logits agree in shape."""
-        generator = torch.Generator().manual_seed(0)
-        inputs = torch.randn(2, 3, *self.input_size, generator=generator)
         shapes = {}
         for name, peer in self.peers.items():
-            was_training = peer.training
-            peer.eval()
             try:
-                with self.recorders[name].recording():
-                    peer(inputs, None, mode='tensor')
+                dry_forward(peer, self.input_size, self.recorders[name])
                 shapes[name] = tuple(self.recorders[name].get(LOGITS).shape)
             finally:
-                peer.train(was_training)
                 self.recorders[name].reset()
         if len(set(shapes.values())) > 1:
             found = ', '.join(f'{self._describe(n)} {s}' for n, s in shapes.items())

@@ -1,4 +1,5 @@
+from .dry_run import dry_batch, dry_forward, eval_mode
 from .forward_modes import FORWARD_MODES, forward_by_mode
 from .shared_preprocessor import check_shared_preprocessor
 
-__all__ = ['FORWARD_MODES', 'check_shared_preprocessor', 'forward_by_mode']
+__all__ = ['FORWARD_MODES', 'check_shared_preprocessor', 'dry_batch', 'dry_forward', 'eval_mode', 'forward_by_mode']

@@ -1,0 +1,34 @@
+from contextlib import contextmanager, nullcontext
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+
+from ..recorders import RecorderManager
+
+
+def dry_batch(input_size: Sequence[int], num: int = 2) -> torch.Tensor:
+    """The batch of build-time dry forwards: ``(num, 3, H, W)`` standard-normal values drawn with seed 0, the
+    same at every call, without touching the global random state."""
+    return torch.randn(num, 3, *input_size, generator=torch.Generator().manual_seed(0))
+
+
+@contextmanager
+def eval_mode(module: nn.Module):
+    """``module`` in eval mode within the block; ``module.train(<its mode before>)`` after it."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+
+
+@torch.no_grad()
+def dry_forward(model: nn.Module, input_size: Sequence[int], recorders: Optional[RecorderManager] = None):
+    """One ``mode='tensor'`` forward of ``model`` on :func:`dry_batch`, in eval mode, without gradients and
+    with ``recorders`` recording: it checks positions
+    and gives feature shapes before training. Returns the model's output; the recorded features stay in
+    ``recorders`` until their ``reset()``."""
+    with eval_mode(model), (recorders.recording() if recorders is not None else nullcontext()):
+        return model(dry_batch(input_size), None, mode='tensor')
