@@ -1,4 +1,4 @@
-"""mmkd.models.utils: the helpers that composite models (distillers, online methods, ensembles) share."""
+"""The helpers that composite models share: mmkd.models.utils and the data-samples keywords of a loss call."""
 import pytest
 import torch
 import torch.nn as nn
@@ -80,3 +80,19 @@ def test_dry_forward_records_in_eval_mode_and_restores_the_mode():
     with eval_mode(net):
         assert not net.training and not net.bn.training
     assert net.training
+
+
+def test_data_samples_kwargs_hand_samples_only_to_losses_that_want_them():
+    from mmkd.models.losses import HintLoss, KDLoss
+    from mmkd.models.losses.base import data_samples_kwargs
+
+    class TakesSamples(nn.Module):
+
+        def forward(self, student, teacher, data_samples=None):
+            return student
+
+    samples = ['s']
+    assert data_samples_kwargs(KDLoss(), samples) == {}
+    assert data_samples_kwargs(HintLoss(ignore_index=255), samples) == dict(data_samples=samples)
+    assert data_samples_kwargs(TakesSamples(), samples) == dict(data_samples=samples)
+    assert data_samples_kwargs(nn.MSELoss(), samples) == {}

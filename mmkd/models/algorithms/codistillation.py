@@ -13,7 +13,7 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.utils.config import load_model_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..recorders import RecorderManager
 from ..utils import check_shared_preprocessor, forward_by_mode
 from .mutual_learning import LOGITS, ForwardResults
@@ -81,7 +81,6 @@ class Codistillation(FiniteLossMixin, BaseModel):
         self.recorders.prepare(self.student, model_name='student')
         self.codist_loss = MODELS.build(loss)
         check_loss_weights(self.codist_loss, 'Codistillation loss')
-        self._loss_takes_samples = needs_data_samples(self.codist_loss)
         self.burn_in = burn_in
         # the stale peers: plain attributes, outside parameters(), state_dict(), the optimizer and wrappers
         object.__setattr__(self, '_stale', [])
@@ -169,7 +168,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
                 f'iteration {it} is past burn_in={self.burn_in} but no stale peers were loaded: add '
                 'custom_hooks=[dict(type="mmkd.CodistillationHook", exchange_interval=...)] to the config '
                 'and run one process per peer (tools/dist_train.sh CONFIG 2)')
-        kwargs = dict(data_samples=data_samples) if self._loss_takes_samples else {}
+        kwargs = data_samples_kwargs(self.codist_loss, data_samples)
         with torch.autocast(device_type=logits.device.type, enabled=False):
             losses['loss_codist'] = self.codist_loss(logits.float(), self.stale_target(inputs), **kwargs)
         return losses

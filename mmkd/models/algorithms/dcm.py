@@ -11,7 +11,7 @@ from mmengine.model import ModuleDict, ModuleList
 from mmkd.registry import MODELS
 from mmkd.utils.loss_guard import check_loss_weights
 from mmkd.utils.modules import image_size
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..losses.utils import class_labels
 from ..recorders import RecorderManager
 from ..utils import dry_batch, eval_mode
@@ -201,8 +201,7 @@ class DCM(MutualLearning):
             if len(logits[name]) != self.num_aux + 1:
                 raise ValueError(f'peer {name!r} has {len(logits[name])} classifiers\' logits, expected '
                                  f'{self.num_aux + 1} ({self.num_aux} auxiliary + the final one)')
-        takes_samples = needs_data_samples(self.mutual_loss)
-        kwargs = dict(data_samples=data_samples) if takes_samples else {}
+        kwargs = data_samples_kwargs(self.mutual_loss, data_samples)
         terms = {name: [] for name in names}
         with torch.autocast(device_type=logits[names[0]][0].device.type, enabled=False):
             for p, a in enumerate(names):

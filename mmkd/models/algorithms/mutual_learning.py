@@ -16,7 +16,7 @@ from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
 from mmkd.utils.config import load_model_config, standalone_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..recorders import RecorderManager
 from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 
@@ -96,7 +96,6 @@ class MutualLearning(FiniteLossMixin, BaseModel):
             self.recorders[name] = manager
         self.mutual_loss = MODELS.build(loss)
         check_loss_weights(self.mutual_loss, f'{type(self).__name__} loss')
-        self._loss_takes_samples = needs_data_samples(self.mutual_loss)
         self._predict_peer = None
         self.predict_peer = predict_peer if predict_peer is not None else first
         self.input_size = image_size(input_size) if input_size is not None else None
@@ -176,7 +175,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
         if len(set(shapes.values())) > 1:
             raise ValueError(f'the peers\' logits differ in shape: {shapes}; name each peer\'s class-score '
                              'layer and give the peers the same classes')
-        kwargs = dict(data_samples=data_samples) if self._loss_takes_samples else {}
+        kwargs = data_samples_kwargs(self.mutual_loss, data_samples)
         names = list(logits)
         out = {}
         for k in names:
