@@ -190,7 +190,7 @@ def test_bad_configs_fail_at_build():
         build(assistant_epochs=2)
     with pytest.raises(ValueError, match='at least 1'):
         build(assistant_iters=0)
-    with pytest.raises(ValueError, match='normalise their inputs differently'):
+    with pytest.raises(ValueError, match=r"\['assistant'\] use another data_preprocessor than model 'student'"):
         build(assistant=classifier(4, mean=1.0))
 
 

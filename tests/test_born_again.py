@@ -13,6 +13,7 @@ from mmengine.config import Config
 from conftest import REPO, run_tool
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
+from mmkd.utils.tool_runs import table
 
 BAN_CONFIG = 'configs/ban/ban_cls_r18_toy.py'
 
@@ -107,11 +108,12 @@ def test_generation_configs(tmp_path, monkeypatch):
 
 
 def test_table_lists_generations_and_the_ensemble():
-    tool = load_tool()
-    text = tool.table([('1', {'accuracy/top1': 50.0, 'accuracy/top5': 90.0}),
-                       ('ensemble (1-1)', {'accuracy/top1': 62.5, 'accuracy/top5': 100.0})])
+    rows = [('1', {'accuracy/top1': 50.0, 'accuracy/top5': 90.0}),
+            ('ensemble (1-1)', {'accuracy/top1': 62.5, 'accuracy/top5': 100.0})]
+    text = table(rows)
     assert text.splitlines()[0].split() == ['generation', 'accuracy/top1', 'accuracy/top5']
     assert text.splitlines()[-1].split() == ['ensemble', '(1-1)', '62.50', '100.00']
+    assert table(rows, heading='model').splitlines()[0].split() == ['model', 'accuracy/top1', 'accuracy/top5']
 
 
 # ------------------------------------------------------------------- the tool (slow, two generations)

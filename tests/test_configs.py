@@ -19,6 +19,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, init_default_scope
 
 from mmkd.registry import MODELS
+from mmkd.utils.config import strip_scope
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_CLASSES = ('circle', 'square', 'triangle', 'star', 'ring', 'cross')
@@ -53,15 +54,6 @@ def load(name: str) -> Config:
 def build_model(cfg: Config):
     init_default_scope(cfg.default_scope)
     return MODELS.build(copy.deepcopy(cfg.model))
-
-
-def strip_scope(obj):
-    """A plain copy of ``obj`` without the ``_scope_`` tags mmengine puts on dicts from mmdet::/mmseg::."""
-    if isinstance(obj, dict):
-        return {k: strip_scope(v) for k, v in obj.items() if k != '_scope_'}
-    if isinstance(obj, (list, tuple)):
-        return [strip_scope(v) for v in obj]
-    return obj
 
 
 def walk(obj, path=''):

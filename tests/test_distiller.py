@@ -259,7 +259,7 @@ def test_to_moves_the_hidden_teacher():
 
 
 def test_teacher_config_from_a_package_path():
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     model = load_model_config('mmdet::ssd/ssd300_coco.py')
     assert model.type == 'SingleStageDetector' and model._scope_ == 'mmdet'
     assert model.backbone.type == 'SSDVGG'

@@ -1,9 +1,11 @@
 """tools/train.py, tools/test.py and tools/dist_train.sh on the toy segmentation/classification configs."""
+import importlib.util
 import json
+import os.path as osp
 
 import pytest
 
-from conftest import run_tool
+from conftest import REPO, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -59,3 +61,14 @@ def test_benchmark_and_teacher_precision_tools_on_the_classification_pair(toy_wo
         deep = errors[teacher_bn]['bf16-deep']
         assert list(deep) == ['stage1', 'stage2', 'stage3', 'stage4'] and deep['stage1'] < 1e-4 < deep['stage4']
     assert "teacher_bn='train': relative L2 error against fp32 (%)" in out
+
+
+def test_benchmark_tool_reads_package_config_paths():
+    """CONFIG is read as tools/train.py reads it, ``mmdet::`` package paths included: the shipped SSD config
+    is found and read, and the tool stops at its model, which is no distiller."""
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_distill', osp.join(REPO, 'tools', 'analysis', 'benchmark_distill.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    with pytest.raises(SystemExit, match=r'mmdet::ssd/ssd300_coco.py: model needs `student` and `teacher`'):
+        tool.main(['mmdet::ssd/ssd300_coco.py'])

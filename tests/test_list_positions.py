@@ -1,4 +1,4 @@
-"""tools/analysis/list_positions.py: rows, roles, shapes, JSON and OFD suggestions on tiny models."""
+"""tools/analysis/list_positions.py and mmkd.analysis: rows, roles, shapes, JSON, OFD suggestions on tiny models."""
 import importlib.util
 import json
 import os.path as osp
@@ -6,6 +6,8 @@ import os.path as osp
 import pytest
 import torch
 import torch.nn as nn
+
+from mmkd import analysis
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -126,7 +128,7 @@ def test_filter_and_errors(r18_config, capsys):
             return nn.functional.conv2d(inputs, torch.zeros(1, 3, 5, 5))
 
     with pytest.raises(RuntimeError, match=r'\(1, 3, 4, 4\) input .* pass --input-size H W'):
-        tool.trace_model(TooSmall(), (4, 4))
+        analysis.trace_model(TooSmall(), (4, 4))
 
 
 def test_distill_config_teacher_without_checkpoint(tmp_path, r18_config, capsys):
@@ -175,7 +177,7 @@ class FunctionalTail(nn.Module):
 
 def test_heuristics_order_fallback_and_post_act():
     model = FunctionalTail()
-    rows = by_name(tool.build_rows(tool.trace_model(model, (6, 5))))
+    rows = by_name(analysis.build_rows(analysis.trace_model(model, (6, 5))))
     # no tensor identity (the product is a new tensor): linked by call order, and said so
     assert rows['bn']['role'] == 'pre-act (norm)'
     assert rows['bn']['feeds'][0]['detected_by'] == 'order'
@@ -241,7 +243,7 @@ def test_long_names_types_and_per_call_shapes_are_fitted():
                note="pre-activation = dict(source='x.activate', io='input', call=-1); fed by x.bn")
     short = dict(row, name='conv', type='Conv2d', calls=1, output_shapes=[[1, 8, 4, 4]], role='-',
                  inplace=False, note='')
-    lines = tool.format_table([row, short], width=80).splitlines()
+    lines = analysis.format_table([row, short], width=80).splitlines()
     assert all(len(line) <= 80 for line in lines), lines
     assert lines[2] == row['name']  # a name longer than its column has a line of its own
     assert lines[3].split() == ['DepthwiseSeparableCon~', '3', '#0', '(1,', '64,', '8,', '8)', 'activation',
@@ -251,10 +253,10 @@ def test_long_names_types_and_per_call_shapes_are_fitted():
     assert lines[7].split() == ['conv', 'Conv2d', '1', '(1,', '8,', '4,', '4)', '-']
     assert len(lines) == 8
     seg = dict(row, name='decode_head.sep_bottleneck.1.pointwise_conv.activate')  # 52 characters
-    wide = tool.format_table([seg, short]).splitlines()  # 120: shorter type names let the name fit
+    wide = analysis.format_table([seg, short]).splitlines()  # 120: shorter type names let the name fit
     assert len(wide) == 7 and wide[2].startswith(seg['name'] + '  DepthwiseSeparab~  3')
     assert all(len(line) <= 120 for line in wide)
-    assert len(tool.format_table([row, short], width=None).splitlines()) == 4  # header, rule, 2 rows
+    assert len(analysis.format_table([row, short], width=None).splitlines()) == 4  # header, rule, 2 rows
 
 
 # ------------------------------------------------------------------------------ containers
@@ -275,7 +277,7 @@ class Containers(nn.Module):
 
 
 def test_containers_are_marked_as_containers(capsys):
-    rows = by_name(tool.build_rows(tool.trace_model(Containers(), (4, 4))))
+    rows = by_name(analysis.build_rows(analysis.trace_model(Containers(), (4, 4))))
     for name, count in (('convs', 2), ('head', 2)):
         assert rows[name]['calls'] == 0 and rows[name]['role'] == 'container', rows[name]
         assert rows[name]['called_submodules'] == count
@@ -283,7 +285,7 @@ def test_containers_are_marked_as_containers(capsys):
     assert rows['convs.1']['calls'] == rows['head.1']['calls'] == 1
     assert rows['unused']['role'] == '-' and rows['unused']['note'] == "not called in mode='tensor'"
     assert rows['unused.0']['role'] == '-'
-    table = tool.format_table(list(rows.values()))
+    table = analysis.format_table(list(rows.values()))
     assert any(line.startswith('convs ') and 'container' in line for line in table.splitlines())
 
 
@@ -353,28 +355,28 @@ def test_write_points_errors_and_pairing(r18_config, tmp_path, capsys):
 
     student = [point('s1', [1, 8, 16, 16]), point('s2', [1, 16, 8, 8]), point('s3', [1, 32, 4, 4])]
     teacher = [point('t1', [1, 64, 8, 8]), point('t2', [1, 128, 4, 4])]
-    pairs = tool.pair_points(student, teacher)
+    pairs = analysis.pair_points(student, teacher)
     assert [(s['stage'], t['stage']) for s, t in pairs] == [('s2', 't1'), ('s3', 't2')]  # same sizes
-    text = tool.points_config(pairs, 1e-4, ['header'])
+    text = analysis.points_config(pairs, 1e-4, ['header'])
     namespace = {}
     exec(text, namespace)
     assert namespace['ofd_points']['stage1']['connector'] == dict(type='mmkd.ConvBNConnector')
     # sizes pair up even when they are not the deepest points of the student
     teacher[0]['shape'] = [1, 64, 16, 16]
-    assert [(s['stage'], t['stage']) for s, t in tool.pair_points(student, teacher)] == [('s1', 't1'),
+    assert [(s['stage'], t['stage']) for s, t in analysis.pair_points(student, teacher)] == [('s1', 't1'),
                                                                                          ('s3', 't2')]
     # several student points at one size (MobileNetV2 layers): the deepest of them; a teacher size the
     # student lacks is left out
     student.insert(1, point('s1b', [1, 8, 16, 16]))
     teacher.append(point('t3', [1, 256, 2, 2]))
-    assert [(s['stage'], t['stage']) for s, t in tool.pair_points(student, teacher)] == [('s1b', 't1'),
+    assert [(s['stage'], t['stage']) for s, t in analysis.pair_points(student, teacher)] == [('s1b', 't1'),
                                                                                          ('s3', 't2')]
     # no size in common: the deepest points stage by stage, the connectors resize
     teacher = [point('t1', [1, 64, 12, 12]), point('t2', [1, 128, 6, 6])]
-    pairs = tool.pair_points(student, teacher)
+    pairs = analysis.pair_points(student, teacher)
     assert [(s['stage'], t['stage']) for s, t in pairs] == [('s2', 't1'), ('s3', 't2')]
     namespace = {}
-    exec(tool.points_config(pairs, 1e-4, ['header']), namespace)
+    exec(analysis.points_config(pairs, 1e-4, ['header']), namespace)
     resized = dict(type='mmkd.ConvBNConnector', resize='bilinear')
     assert namespace['ofd_points']['stage1']['connector'] == resized
     assert namespace['ofd_points']['stage2']['connector'] == resized

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from mmkd.models.algorithms.feature_distiller import load_model_config
+from mmkd.utils.config import load_model_config
 from mmkd.registry import MODELS
 from mmkd.utils.config import load_config
 

@@ -22,13 +22,12 @@ import argparse
 import json
 import os
 import os.path as osp
-import shlex
-import subprocess
 import sys
 
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.utils.tool_runs import command_line, last_checkpoint, run, shown, table  # noqa: E402
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 BAN_KEYS = ('student_config', 'ban_point', 'ban_task_loss_weight', 'ban_distiller')
@@ -77,7 +76,7 @@ def load_ban_config(path: str, cfg_options: dict = None) -> Config:
 def generation_config(ban_cfg: Config, gen: int, teacher_checkpoint: str = None, seed: int = None) -> Config:
     """The tools/train.py config of generation ``gen`` (1-based): the student model alone for generation 1,
     a ``mmkd.FeatureDistiller`` from ``teacher_checkpoint`` (generation ``gen - 1``) after that."""
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     cfg = ban_cfg.copy()
     for key in BAN_KEYS + ('model', 'work_dir'):
         cfg.pop(key, None)
@@ -108,7 +107,7 @@ def generation_config(ban_cfg: Config, gen: int, teacher_checkpoint: str = None,
 
 def ensemble_config(ban_cfg: Config, checkpoints: list, work_dir: str) -> Config:
     """A test-only config: the ensemble of the generations' checkpoints on the born-again test set."""
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     cfg = ban_cfg.copy()
     for key in BAN_KEYS + ('model',):
         cfg.pop(key, None)
@@ -124,32 +123,6 @@ def ensemble_config(ban_cfg: Config, checkpoints: list, work_dir: str) -> Config
     cfg.launcher = 'none'
     cfg.load_from = None
     return cfg
-
-
-def shown(path: str) -> str:
-    """A path as the printed commands use it: relative to the current folder when inside it."""
-    rel = osp.relpath(path)
-    return path if rel.startswith('..') else rel
-
-
-def command_line(cmd: list) -> str:
-    return shlex.join(['python'] + [shown(c) if osp.isabs(c) and osp.exists(c) else c for c in cmd[1:]])
-
-
-def run(cmd: list) -> None:
-    print(f'$ {command_line(cmd)}', flush=True)
-    proc = subprocess.run(cmd)
-    if proc.returncode != 0:
-        raise SystemExit(f'command failed with exit code {proc.returncode}: {command_line(cmd)}')
-
-
-def last_checkpoint(work_dir: str) -> str:
-    path = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{work_dir} has no last_checkpoint file: the training run saved no '
-                                'checkpoint (check default_hooks.checkpoint in the config)')
-    with open(path) as f:
-        return shown(f.read().strip())  # the Runner writes an absolute path
 
 
 def train_generation(ban_cfg: Config, gen: int, work_dir: str, teacher: str, seed: int) -> dict:
@@ -207,16 +180,6 @@ def evaluate_ensemble(ban_cfg: Config, checkpoints: list, work_dir: str) -> dict
     metrics = Runner.from_cfg(cfg).test()
     setup_runtime.dump_metrics(metrics, osp.join(ens_dir, 'test.json'))
     return {k: float(v) for k, v in metrics.items()}
-
-
-def table(rows: list) -> str:
-    """Rows of (label, metrics) as a text table, one column per metric of the first row."""
-    keys = list(rows[0][1])
-    header = ['generation'] + keys
-    body = [[label] + [f'{metrics.get(k, float("nan")):.2f}' for k in keys] for label, metrics in rows]
-    widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-    lines = ['  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header] + body]
-    return '\n'.join([lines[0], '  '.join('-' * w for w in widths)] + lines[1:])
 
 
 def main():

@@ -37,9 +37,9 @@ import torch
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
+from mmkd.utils.tool_runs import command_line, last_checkpoint, run, shown, table  # noqa: E402
+
 TOOLS = osp.dirname(osp.abspath(__file__))
-sys.path.insert(0, TOOLS)
-from born_again import command_line, last_checkpoint, run, shown, table  # noqa: E402
 
 SPEC_KEYS = ('generalist_config', 'generalist_checkpoint', 'specialist_clusters', 'specialist_data',
              'specialist_ensemble', 'specialist_fc')
@@ -96,7 +96,7 @@ def base_config(cfg: Config, work_dir: str = None) -> Config:
 
 
 def generalist_model(cfg: Config) -> dict:
-    from mmkd.models.algorithms.feature_distiller import load_model_config
+    from mmkd.utils.config import load_model_config
     return load_model_config(cfg.generalist_config)
 
 
@@ -340,8 +340,8 @@ def main():
         top1 = info['metrics'].get('accuracy/top1', float('nan'))
         print(f'  specialist{info["specialist"]} {info["classes"]}: top-1 {top1:.2f}\n        '
               + '\n        '.join(info['commands']))
-    rows = table([('generalist', generalist), (f'ensemble (+{len(infos)} specialists)', ensemble)])
-    print('\n' + rows.replace('generation', 'model'.ljust(len('generation')), 1))
+    print('\n' + table([('generalist', generalist), (f'ensemble (+{len(infos)} specialists)', ensemble)],
+                       heading='model'))
     print(f'\nsummary: {shown(osp.join(work_dir, "summary.json"))}')
 
 

@@ -50,8 +50,9 @@ from mmengine.runner.utils import set_random_seed
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd import compat  # noqa: E402
-from mmkd.models.algorithms.feature_distiller import load_model_config, set_frozen_teacher_mode  # noqa: E402
+from mmkd.models.algorithms.feature_distiller import set_frozen_teacher_mode  # noqa: E402
 from mmkd.registry import MODELS  # noqa: E402
+from mmkd.utils.config import load_config, load_model_config  # noqa: E402
 
 MiB = 1024 ** 2
 RANDOM_TEACHER = "none (random weights from the teacher's init_weights)"
@@ -70,7 +71,8 @@ TEACHER_OPTIONS = {
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Time student train step, teacher forward and distiller train step on one batch.')
-    parser.add_argument('config', help='distillation config (model.type a mmkd distiller)')
+    parser.add_argument('config', help='distillation config (model.type a mmkd distiller; mmdet::/mmseg:: paths '
+                        'allowed)')
     parser.add_argument('--batch-size', type=int, default=8, help='images per batch (default: 8)')
     parser.add_argument('--iters', type=int, default=5, help='timed iterations per phase (default: 5)')
     parser.add_argument('--warmup', type=int, default=2,
@@ -246,7 +248,7 @@ def tensor_bytes(modules: List[nn.Module]) -> int:
 
 # ----------------------------------------------------------------------------------------- config
 def load_cfg(args: argparse.Namespace) -> Config:
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     model = cfg.get('model')

@@ -17,7 +17,7 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -26,6 +26,7 @@ from mmengine.runner.utils import set_random_seed
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd import compat  # noqa: E402
 from mmkd.registry import MODELS  # noqa: E402
+from mmkd.utils.config import load_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     MMLogger.get_instance('teacher_precision', log_level='WARNING')
     compat.apply()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmkd'))

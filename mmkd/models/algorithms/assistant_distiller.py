@@ -9,8 +9,10 @@ from mmengine.logging import print_log
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmkd.registry import MODELS
+from mmkd.utils.config import load_model_config
 from mmkd.utils.progress import progress_from, training_progress
-from .feature_distiller import FeatureDistiller, ForwardResults, load_model_config
+from ..utils import check_shared_preprocessor
+from .feature_distiller import FeatureDistiller, ForwardResults
 
 SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_precision_tolerance',
                  'teacher_channels_last', 'truncate_teacher')
@@ -74,9 +76,8 @@ class AssistantDistiller(FeatureDistiller):
         assistant = dict(load_model_config(assistant))
         if assistant.get('data_preprocessor') is None:
             assistant['data_preprocessor'] = copy.deepcopy(student_pre)
-        elif assistant['data_preprocessor'] != student_pre:
-            raise ValueError('the assistant and the student normalise their inputs differently; both steps '
-                             'share one data_preprocessor: give the assistant the student\'s (or leave it out)')
+        check_shared_preprocessor(type(self).__name__, dict(student=student_pre,
+                                                            assistant=assistant['data_preprocessor']), None)
         super().__init__(student=student, teacher=dict(config=assistant, checkpoint=None),
                          distill_points=distill_points, **kwargs)
         step1 = {k: copy.deepcopy(kwargs[k]) for k in SHARED_KWARGS if k in kwargs}

@@ -11,11 +11,12 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
+from mmkd.utils.config import load_model_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..recorders import RecorderManager
-from .feature_distiller import load_model_config
-from .mutual_learning import LOGITS, ForwardResults, strip_scope
+from ..utils import check_shared_preprocessor, forward_by_mode
+from .mutual_learning import LOGITS, ForwardResults
 
 
 @MODELS.register_module()
@@ -64,13 +65,8 @@ class Codistillation(FiniteLossMixin, BaseModel):
         if isinstance(burn_in, bool) or not isinstance(burn_in, int) or burn_in < 0:
             raise ValueError(f'burn_in must be an int >= 0 (iterations), got {burn_in!r}')
         student_cfg = load_model_config(student)
-        own = strip_scope(student_cfg.get('data_preprocessor'))
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != own:
-            raise ValueError(
-                'Codistillation uses the student\'s data_preprocessor, but another one was given '
-                '(mmengine\'s Runner copies a top-level `data_preprocessor` of the config into the model '
-                'dict): move it into the student config, or set `data_preprocessor = None` at the top level '
-                'of the config.')
+        check_shared_preprocessor(type(self).__name__, dict(student=student_cfg.get('data_preprocessor')),
+                                  data_preprocessor, role='student')
         model = MODELS.build(copy.deepcopy(student_cfg))
         super().__init__(data_preprocessor=model.data_preprocessor, init_cfg=init_cfg)
         self.student_cfg = student_cfg
@@ -85,7 +81,6 @@ class Codistillation(FiniteLossMixin, BaseModel):
         self.recorders.prepare(self.student, model_name='student')
         self.codist_loss = MODELS.build(loss)
         check_loss_weights(self.codist_loss, 'Codistillation loss')
-        self._loss_takes_samples = needs_data_samples(self.codist_loss)
         self.burn_in = burn_in
         # the stale peers: plain attributes, outside parameters(), state_dict(), the optimizer and wrappers
         object.__setattr__(self, '_stale', [])
@@ -157,11 +152,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode in ('predict', 'tensor'):
-            return self.student(inputs, data_samples, mode=mode)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode, self.student)
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """The student's own losses and ``loss_codist`` (0 before ``burn_in``)."""
@@ -177,7 +168,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
                 f'iteration {it} is past burn_in={self.burn_in} but no stale peers were loaded: add '
                 'custom_hooks=[dict(type="mmkd.CodistillationHook", exchange_interval=...)] to the config '
                 'and run one process per peer (tools/dist_train.sh CONFIG 2)')
-        kwargs = dict(data_samples=data_samples) if self._loss_takes_samples else {}
+        kwargs = data_samples_kwargs(self.codist_loss, data_samples)
         with torch.autocast(device_type=logits.device.type, enabled=False):
             losses['loss_codist'] = self.codist_loss(logits.float(), self.stale_target(inputs), **kwargs)
         return losses

@@ -11,9 +11,10 @@ from mmengine.model import ModuleDict, ModuleList
 from mmkd.registry import MODELS
 from mmkd.utils.loss_guard import check_loss_weights
 from mmkd.utils.modules import image_size
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..losses.utils import class_labels
 from ..recorders import RecorderManager
+from ..utils import dry_batch, eval_mode
 from .mutual_learning import LOGITS, MutualLearning
 
 
@@ -139,19 +140,15 @@ class DCM(MutualLearning):
     @torch.no_grad()
     def _check_logits(self) -> None:
         """One eval-mode forward per peer at ``input_size``: every classifier gives logits of one shape."""
-        generator = torch.Generator().manual_seed(0)
-        inputs = torch.randn(2, 3, *self.input_size, generator=generator)
+        inputs = dry_batch(self.input_size)
         shapes = {}
         for name in self.peers:
-            was_training = self.training
-            self.eval()
             try:
-                for i, z in enumerate(self.classifier_logits(name, inputs)):
-                    shapes[f'peer {name!r} classifier {i}'] = tuple(z.shape)
+                with eval_mode(self):
+                    for i, z in enumerate(self.classifier_logits(name, inputs)):
+                        shapes[f'peer {name!r} classifier {i}'] = tuple(z.shape)
             except Exception as err:
                 raise ValueError(f'peer {name!r} at input size {self.input_size}: {err}') from err
-            finally:
-                self.train(was_training)
         if len(set(shapes.values())) > 1:
             found = ', '.join(f'{k} {v}' for k, v in shapes.items())
             raise ValueError(f'the classifiers\' logits differ in shape at input size {self.input_size}: '
@@ -204,8 +201,7 @@ class DCM(MutualLearning):
             if len(logits[name]) != self.num_aux + 1:
                 raise ValueError(f'peer {name!r} has {len(logits[name])} classifiers\' logits, expected '
                                  f'{self.num_aux + 1} ({self.num_aux} auxiliary + the final one)')
-        takes_samples = needs_data_samples(self.mutual_loss)
-        kwargs = dict(data_samples=data_samples) if takes_samples else {}
+        kwargs = data_samples_kwargs(self.mutual_loss, data_samples)
         terms = {name: [] for name in names}
         with torch.autocast(device_type=logits[names[0]][0].device.type, enabled=False):
             for p, a in enumerate(names):

@@ -3,7 +3,7 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn as nn
 
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs, needs_data_samples
 
 Features = Union[torch.Tensor, Sequence[torch.Tensor]]
 
@@ -76,7 +76,7 @@ class DistillPoint(nn.Module):
     def forward(self, student: Features, teacher: Features, data_samples: Optional[list] = None,
                 references=None):
         student, teacher = self.align(student, teacher, references)
-        kwargs = dict(data_samples=data_samples) if self.needs_data_samples else {}
+        kwargs = data_samples_kwargs(self.loss, data_samples)
         device = (student[0] if self.multi else student).device
         with torch.autocast(device_type=device.type, enabled=False):
             return self.loss(student, teacher, **kwargs)

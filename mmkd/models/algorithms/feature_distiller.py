@@ -7,7 +7,6 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmengine.dist import broadcast_object_list, get_world_size
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
@@ -16,7 +15,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import load_weights
-from mmkd.utils.config import load_config
+from mmkd.utils.config import load_model_config
 from mmkd.utils.device import fast_low_precisions
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module, image_size
@@ -25,6 +24,7 @@ from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import AutocastAfterFirstRecord, Float32Norms, ForwardTruncator, RecorderManager
+from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .loss_weight_schedule import LossWeightSchedule
@@ -71,37 +71,6 @@ def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
                 module.train()
                 module.track_running_stats = False
     return teacher
-
-
-def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
-    """The ``model`` dict of a config file (``mmdet::``/``mmseg::`` package paths allowed) or a dict."""
-    if isinstance(config, str):
-        cfg = load_config(config)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
-        model = copy.deepcopy(cfg.model)
-        if cfg.get('default_scope'):
-            model.setdefault('_scope_', cfg.default_scope)
-        return model
-    if cfg_options:
-        raise ValueError('cfg_options applies to a teacher given as a config path, not as a dict; '
-                         'edit the dict instead.')
-    return ConfigDict(copy.deepcopy(config))
-
-
-def dry_run_samples(model: nn.Module, inputs: torch.Tensor) -> Optional[list]:
-    """Data samples for a ``tensor``-mode forward on random ``inputs``: None, except for mmdet detectors, whose
-    two-stage ``tensor`` forward reads the image shapes to place the RPN's proposals."""
-    try:
-        from mmdet.models.detectors import BaseDetector
-        from mmdet.structures import DetDataSample
-    except ImportError:
-        return None
-    if not isinstance(model, BaseDetector):
-        return None
-    shape = tuple(inputs.shape[-2:])
-    meta = dict(img_shape=shape, pad_shape=shape, batch_input_shape=shape, ori_shape=shape, scale_factor=(1., 1.))
-    return [DetDataSample(metainfo=meta) for _ in range(inputs.shape[0])]
 
 
 @MODELS.register_module()
@@ -178,12 +147,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                  truncate_teacher: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
-        if data_preprocessor is not None and data_preprocessor != student.get('data_preprocessor'):
-            raise ValueError(
-                'FeatureDistiller uses the student\'s data_preprocessor, but another one was given '
-                '(mmengine\'s Runner copies a top-level `data_preprocessor` of the config into the model '
-                'dict): move it into the student config, or set `data_preprocessor = None` at the top '
-                'level of the distillation config.')
+        check_shared_preprocessor(type(self).__name__, dict(student=student.get('data_preprocessor')),
+                                  data_preprocessor, role='student')
         if teacher_bn not in ('train', 'eval'):
             raise ValueError(f"teacher_bn must be 'train' or 'eval', got {teacher_bn!r}")
         if teacher_precision not in TEACHER_PRECISIONS and teacher_precision != 'auto':
@@ -388,18 +353,10 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         Returns student shapes, teacher shapes and the teacher recorders' call counts in a full forward.
         """
         shapes = []
-        generator = torch.Generator().manual_seed(0)
-        inputs = torch.randn(2, 3, *self.input_size, generator=generator)
         for model, recorders in ((self.student, self.student_recorders),
                                  (self.teacher, self.teacher_recorders)):
-            was_training = model.training
-            model.eval()
-            try:
-                with recorders.recording():
-                    model(inputs, dry_run_samples(model, inputs), mode='tensor')
-                shapes.append({name: recorders.get(name).shape for name in recorders.names})
-            finally:
-                model.train(was_training)
+            dry_forward(model, self.input_size, recorders)
+            shapes.append({name: recorders.get(name).shape for name in recorders.names})
         calls = {name: r.num_calls for name, r in self.teacher_recorders.recorders.items()}
         return shapes[0], shapes[1], calls
 
@@ -713,14 +670,12 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode in ('predict', 'tensor'):
-            if self._predict_with_teacher:
-                with torch.no_grad():
-                    return self.teacher(self.teacher_inputs(inputs), data_samples, mode=mode)
-            return self.student(inputs, data_samples, mode=mode)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        evaluated = self._teacher_forward if self._predict_with_teacher else self.student
+        return forward_by_mode(self, inputs, data_samples, mode, evaluated)
+
+    @torch.no_grad()
+    def _teacher_forward(self, inputs: torch.Tensor, data_samples: Optional[list], mode: str) -> ForwardResults:
+        return self.teacher(self.teacher_inputs(inputs), data_samples, mode=mode)
 
     def current_stage(self):
         """The stage of the current iteration/epoch; losses with ``set_stage`` are told when it changes."""

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
+from ..losses.base import data_samples_kwargs
 from ..losses.utils import class_labels
 from ..ops.batch_augment import random_crop_flip
 from .mutual_learning import LOGITS, MutualLearning
@@ -218,7 +219,7 @@ class KDCL(MutualLearning):
         stacked = torch.stack([logits[n].detach().float() for n in names])
         labels = (class_labels(data_samples, stacked.device) if self.ensemble != 'naive' else None)
         target, weights = self.ensemble_logits(stacked, labels)
-        kwargs = dict(data_samples=data_samples) if self._loss_takes_samples else {}
+        kwargs = data_samples_kwargs(self.mutual_loss, data_samples)
         out = {}
         with torch.autocast(device_type=stacked.device.type, enabled=False):
             for name in names:

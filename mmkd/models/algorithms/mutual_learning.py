@@ -13,25 +13,16 @@ from mmengine.structures import BaseDataElement
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
-from mmkd.utils.config import standalone_config
+from mmkd.utils.config import load_model_config, standalone_config
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import image_size
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..recorders import RecorderManager
-from .feature_distiller import load_model_config
+from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 
 PEERS_PREFIX = 'peers.'
 LOGITS = 'logits'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
-
-
-def strip_scope(obj):
-    """A plain copy of ``obj`` without the ``_scope_`` tags that ``mmdet::``/``mmseg::`` bases add."""
-    if isinstance(obj, dict):
-        return {k: strip_scope(v) for k, v in obj.items() if k != '_scope_'}
-    if isinstance(obj, (list, tuple)):
-        return [strip_scope(v) for v in obj]
-    return obj
 
 
 @MODELS.register_module()
@@ -89,18 +80,9 @@ class MutualLearning(FiniteLossMixin, BaseModel):
                                  'is not a ModuleDict attribute (e.g. a, b, r18, mbv2)')
         cfgs = {name: load_model_config(cfg) for name, cfg in peers.items()}
         first = next(iter(cfgs))
-        preprocessors = {name: strip_scope(cfg.get('data_preprocessor')) for name, cfg in cfgs.items()}
-        differ = [name for name, pre in preprocessors.items() if pre != preprocessors[first]]
-        if differ:
-            raise ValueError(
-                f'the peers {differ} use another data_preprocessor than peer {first!r}; the batch is prepared '
-                f'once for all peers, so give every peer the same one (peer {first!r}: '
-                f'{preprocessors[first]}; peer {differ[0]!r}: {preprocessors[differ[0]]})')
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != preprocessors[first]:
-            raise ValueError(
-                'MutualLearning uses the peers\' data_preprocessor, but another one was given (mmengine\'s '
-                'Runner copies a top-level `data_preprocessor` of the config into the model dict): move it '
-                'into the peer configs, or set `data_preprocessor = None` at the top level of the config.')
+        check_shared_preprocessor(type(self).__name__,
+                                  {name: cfg.get('data_preprocessor') for name, cfg in cfgs.items()},
+                                  data_preprocessor, role='peer')
         built = OrderedDict((name, MODELS.build(cfg)) for name, cfg in cfgs.items())
         super().__init__(data_preprocessor=built[first].data_preprocessor, init_cfg=init_cfg)
         # mmengine's ModuleDict, so that init_weights reaches every peer (torch's containers have none)
@@ -114,7 +96,6 @@ class MutualLearning(FiniteLossMixin, BaseModel):
             self.recorders[name] = manager
         self.mutual_loss = MODELS.build(loss)
         check_loss_weights(self.mutual_loss, f'{type(self).__name__} loss')
-        self._loss_takes_samples = needs_data_samples(self.mutual_loss)
         self._predict_peer = None
         self.predict_peer = predict_peer if predict_peer is not None else first
         self.input_size = image_size(input_size) if input_size is not None else None
@@ -135,18 +116,12 @@ class MutualLearning(FiniteLossMixin, BaseModel):
     @torch.no_grad()
     def _check_logits(self) -> None:
         """One eval-mode forward of every peer on a random batch: positions exist, logits agree in shape."""
-        generator = torch.Generator().manual_seed(0)
-        inputs = torch.randn(2, 3, *self.input_size, generator=generator)
         shapes = {}
         for name, peer in self.peers.items():
-            was_training = peer.training
-            peer.eval()
             try:
-                with self.recorders[name].recording():
-                    peer(inputs, None, mode='tensor')
+                dry_forward(peer, self.input_size, self.recorders[name])
                 shapes[name] = tuple(self.recorders[name].get(LOGITS).shape)
             finally:
-                peer.train(was_training)
                 self.recorders[name].reset()
         if len(set(shapes.values())) > 1:
             found = ', '.join(f'{self._describe(n)} {s}' for n, s in shapes.items())
@@ -172,11 +147,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode in ('predict', 'tensor'):
-            return self.peers[self.predict_peer](inputs, data_samples, mode=mode)
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode, self.peers[self.predict_peer])
 
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """Every peer's own losses (``<peer>.<key>``) and its mutual loss (``loss_mutual_<peer>``)."""
@@ -204,7 +175,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
         if len(set(shapes.values())) > 1:
             raise ValueError(f'the peers\' logits differ in shape: {shapes}; name each peer\'s class-score '
                              'layer and give the peers the same classes')
-        kwargs = dict(data_samples=data_samples) if self._loss_takes_samples else {}
+        kwargs = data_samples_kwargs(self.mutual_loss, data_samples)
         names = list(logits)
         out = {}
         for k in names:

@@ -10,8 +10,8 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
-from ..algorithms.feature_distiller import load_model_config
-from ..algorithms.mutual_learning import strip_scope
+from mmkd.utils.config import load_model_config
+from ..utils import check_shared_preprocessor, forward_by_mode
 
 
 @MODELS.register_module()
@@ -43,15 +43,8 @@ class EnsembleClassifier(BaseModel):
             raise ValueError(f'{len(models)} models but {len(checkpoints)} checkpoints: give one checkpoint '
                              'per model, in the same order')
         cfgs = [load_model_config(m) for m in models]
-        preprocessors = [strip_scope(c.get('data_preprocessor')) for c in cfgs]
-        differ = [i for i, pre in enumerate(preprocessors) if pre != preprocessors[0]]
-        if differ:
-            raise ValueError(f'ensemble members {differ} use another data_preprocessor than member 0; the batch '
-                             'is prepared once, so give all members the same one')
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != preprocessors[0]:
-            raise ValueError('EnsembleClassifier uses its members\' data_preprocessor, but another one was given '
-                             '(the Runner copies a top-level `data_preprocessor` into the model dict): set '
-                             '`data_preprocessor = None` at the top level of the config.')
+        check_shared_preprocessor(type(self).__name__, {i: c.get('data_preprocessor') for i, c in enumerate(cfgs)},
+                                  data_preprocessor, role='member')
         members = []
         for i, (cfg, checkpoint) in enumerate(zip(cfgs, checkpoints)):
             member = MODELS.build(cfg)
@@ -95,18 +88,22 @@ class EnsembleClassifier(BaseModel):
                 mode: str = 'tensor'):
         """``predict``: samples with ``pred_score`` (the mean probabilities) and ``pred_label``;
         ``tensor``: the mean probabilities (N, num_classes)."""
-        if mode == 'loss':
-            raise RuntimeError('EnsembleClassifier evaluates trained models and has no loss; train the '
-                               'members on their own and use the ensemble with tools/test.py')
-        if mode == 'tensor':
-            return self.probabilities(inputs)
-        if mode == 'predict':
-            probs = self.probabilities(inputs)
-            if data_samples is None:
-                data_samples = [ClsDataSample() for _ in range(probs.shape[0])]
-            elif len(data_samples) != probs.shape[0]:
-                raise ValueError(f'got {probs.shape[0]} images but {len(data_samples)} data samples')
-            for sample, score in zip(data_samples, probs):
-                sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
-            return list(data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". EnsembleClassifier supports predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode)
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]]):
+        raise RuntimeError('EnsembleClassifier evaluates trained models and has no loss; train the '
+                           'members on their own and use the ensemble with tools/test.py')
+
+    def _forward(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]] = None) -> torch.Tensor:
+        return self.probabilities(inputs)
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[ClsDataSample]] = None) -> List[ClsDataSample]:
+        probs = self.probabilities(inputs)
+        if data_samples is None:
+            data_samples = [ClsDataSample() for _ in range(probs.shape[0])]
+        elif len(data_samples) != probs.shape[0]:
+            raise ValueError(f'got {probs.shape[0]} images but {len(data_samples)} data samples')
+        for sample, score in zip(data_samples, probs):
+            sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
+        return list(data_samples)

@@ -7,6 +7,7 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.loss_guard import FiniteLossMixin
+from ..utils import forward_by_mode
 
 DEFAULT_DATA_PREPROCESSOR = dict(
     type='ImgDataPreprocessor',
@@ -81,14 +82,7 @@ class ImageClassifier(FiniteLossMixin, BaseModel):
         Returns:
             dict | list[ClsDataSample] | Tensor: As described for ``mode``.
         """
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self._forward(inputs, data_samples)
-        raise RuntimeError(f'invalid mode "{mode}"; ImageClassifier supports "loss", "predict" and '
-                           '"tensor".')
+        return forward_by_mode(self, inputs, data_samples, mode)
 
     def _forward(self,
                  inputs: torch.Tensor,

@@ -11,6 +11,7 @@ from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.loss_guard import FiniteLossMixin
 from ..heads.linear_cls_head import LinearClsHead
+from ..utils import forward_by_mode
 from .image_classifier import DEFAULT_DATA_PREPROCESSOR
 
 
@@ -54,17 +55,13 @@ class MultiBranchClassifier(FiniteLossMixin, BaseModel):
                 ) -> Union[Dict[str, torch.Tensor], List[ClsDataSample], torch.Tensor]:
         """``'loss'``: dict of losses; ``'predict'``: samples with ``pred_score``/``pred_label``;
         ``'tensor'``: the logits used for prediction, ``(N, num_classes)``."""
-        if mode == 'loss':
-            if data_samples is None:
-                raise ValueError('mode="loss" needs data_samples with gt_label; pack them with '
-                                 'PackClsInputs.')
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            return self.predict_logits(inputs)
-        raise RuntimeError(f'invalid mode "{mode}"; {type(self).__name__} supports "loss", "predict" and '
-                           '"tensor".')
+        if mode == 'loss' and data_samples is None:
+            raise ValueError('mode="loss" needs data_samples with gt_label; pack them with PackClsInputs.')
+        return forward_by_mode(self, inputs, data_samples, mode)
+
+    def _forward(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]] = None) -> torch.Tensor:
+        """``tensor`` mode: :meth:`predict_logits`."""
+        return self.predict_logits(inputs)
 
     def branch_logits(self, inputs: torch.Tensor) -> List[torch.Tensor]:
         """The logits ``(N, num_classes)`` of every head, in head order."""

@@ -12,9 +12,9 @@ from mmengine.model import BaseModel
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
 from mmkd.utils.checkpoint import load_weights
-from ..algorithms.feature_distiller import load_model_config
-from ..algorithms.mutual_learning import strip_scope
+from mmkd.utils.config import load_model_config
 from ..losses.utils import kl_divergence
+from ..utils import check_shared_preprocessor, forward_by_mode
 
 
 def reduce_log_probs(log_q: torch.Tensor, classes: Sequence[int]) -> torch.Tensor:
@@ -131,15 +131,9 @@ class SpecialistEnsemble(BaseModel):
                                  f'model=<optional config>, dustbin_offset=<optional float>); got keys {sorted(spec)}')
             spec_cfgs.append(load_model_config(spec['model']) if spec.get('model') is not None else
                              self.specialist_config(gen_cfg, len(spec['classes'])))
-        preprocessors = [strip_scope(c.get('data_preprocessor')) for c in [gen_cfg] + spec_cfgs]
-        differ = [i - 1 for i, pre in enumerate(preprocessors) if pre != preprocessors[0]]
-        if differ:
-            raise ValueError(f'specialists {differ} use another data_preprocessor than the generalist; the batch '
-                             'is prepared once, so give all models the same one')
-        if data_preprocessor is not None and strip_scope(data_preprocessor) != preprocessors[0]:
-            raise ValueError('SpecialistEnsemble uses the generalist\'s data_preprocessor, but another one was '
-                             'given (the Runner copies a top-level `data_preprocessor` into the model dict): set '
-                             '`data_preprocessor = None` at the top level of the config.')
+        preprocessors = dict(generalist=gen_cfg.get('data_preprocessor'))
+        preprocessors.update({f'specialist {i}': c.get('data_preprocessor') for i, c in enumerate(spec_cfgs)})
+        check_shared_preprocessor(type(self).__name__, preprocessors, data_preprocessor)
         gen_model = self._load(gen_cfg, generalist_checkpoint, 'generalist')
         super().__init__(data_preprocessor=gen_model.data_preprocessor, init_cfg=init_cfg)
         self.generalist = gen_model
@@ -229,19 +223,23 @@ class SpecialistEnsemble(BaseModel):
                 mode: str = 'tensor'):
         """``predict``: samples with ``pred_score`` (q), ``pred_label`` and ``num_specialists`` (metainfo);
         ``tensor``: q (N, C)."""
-        if mode == 'loss':
-            raise RuntimeError('SpecialistEnsemble evaluates trained models and has no loss; train the '
-                               'specialists with tools/specialists.py')
-        if mode == 'tensor':
-            return self.combine(inputs)[0]
-        if mode == 'predict':
-            q, active = self.combine(inputs)
-            if data_samples is None:
-                data_samples = [ClsDataSample() for _ in range(q.shape[0])]
-            elif len(data_samples) != q.shape[0]:
-                raise ValueError(f'got {q.shape[0]} images but {len(data_samples)} data samples')
-            for sample, score, used in zip(data_samples, q, active):
-                sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
-                sample.set_metainfo(dict(num_specialists=int(used.sum())))
-            return list(data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}". SpecialistEnsemble supports predict and tensor mode')
+        return forward_by_mode(self, inputs, data_samples, mode)
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]]):
+        raise RuntimeError('SpecialistEnsemble evaluates trained models and has no loss; train the '
+                           'specialists with tools/specialists.py')
+
+    def _forward(self, inputs: torch.Tensor, data_samples: Optional[List[ClsDataSample]] = None) -> torch.Tensor:
+        return self.combine(inputs)[0]
+
+    def predict(self, inputs: torch.Tensor,
+                data_samples: Optional[List[ClsDataSample]] = None) -> List[ClsDataSample]:
+        q, active = self.combine(inputs)
+        if data_samples is None:
+            data_samples = [ClsDataSample() for _ in range(q.shape[0])]
+        elif len(data_samples) != q.shape[0]:
+            raise ValueError(f'got {q.shape[0]} images but {len(data_samples)} data samples')
+        for sample, score, used in zip(data_samples, q, active):
+            sample.set_pred_score(score).set_pred_label(score.argmax(dim=0, keepdim=True))
+            sample.set_metainfo(dict(num_specialists=int(used.sum())))
+        return list(data_samples)

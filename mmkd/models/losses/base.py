@@ -93,6 +93,12 @@ def needs_data_samples(loss: nn.Module) -> bool:
     return 'data_samples' in inspect.signature(loss.forward).parameters
 
 
+def data_samples_kwargs(loss: nn.Module, data_samples: Optional[list]) -> dict:
+    """The keyword arguments that hand ``loss`` the batch's data samples: ``dict(data_samples=data_samples)``
+    when it wants them (:func:`needs_data_samples`), else ``{}``."""
+    return dict(data_samples=data_samples) if needs_data_samples(loss) else {}
+
+
 class DistillLoss(nn.Module):
     """Base of mmkd's distillation losses: ``loss_weight * loss(student, teacher)``.
 

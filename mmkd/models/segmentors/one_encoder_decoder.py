@@ -14,7 +14,7 @@ from mmseg.utils import add_prefix
 
 from mmkd.registry import MODELS
 from mmkd.utils.progress import check_rampup, rampup_weight
-from ..losses.base import needs_data_samples
+from ..losses.base import data_samples_kwargs
 from ..ops.backbone_stages import out_channels, stage_names
 
 ONE_KEYS = ('num_branches', 'kd_loss', 'predict_branch', 'gate_in_channels', 'kl_rampup')
@@ -134,7 +134,7 @@ class ONEEncoderDecoder(EncoderDecoder):
         losses.update(add_prefix(self.decode_heads[0].loss_by_feat(ensemble, data_samples), 'decode_ens'))
         target = ensemble.detach()
         ramp = rampup_weight(self.kl_rampup)
-        kwargs = dict(data_samples=data_samples) if needs_data_samples(self.kd_loss) else {}
+        kwargs = data_samples_kwargs(self.kd_loss, data_samples)
         for i, z in enumerate(logits):
             losses[f'loss_kl_b{i}'] = ramp * self.kd_loss(z, target, **kwargs)
         if self.with_auxiliary_head:
