@@ -8,9 +8,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
-from mmengine.dist import broadcast_object_list, get_world_size
+from mmengine.dist import broadcast_object_list, get_world_size, is_distributed
 from mmengine.logging import print_log
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, revert_sync_batchnorm
 from mmengine.structures import BaseDataElement
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -71,6 +71,17 @@ def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
                 module.train()
                 module.track_running_stats = False
     return teacher
+
+
+def local_norms(model: nn.Module) -> nn.Module:
+    """``model`` with its SyncBatchNorm layers (mmseg's ``SyncBN``) turned into BatchNorm when no process group
+    is initialised; unchanged under distributed training.
+
+    MMEngine's Runner does the same to the model it trains in one process, after the model is built: that
+    reaches the student but not the teacher (kept out of the module tree), and the new layers would not carry
+    the recorders' hooks. Done here, before any hook is attached, both models get the same layers and the
+    Runner finds nothing left to replace."""
+    return model if is_distributed() else revert_sync_batchnorm(model)
 
 
 def load_model_config(config: Union[str, dict], cfg_options: Optional[dict] = None) -> ConfigDict:
@@ -193,7 +204,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             raise ValueError(f'teacher_precision_tolerance must be > 0, got {teacher_precision_tolerance!r}')
         if not distill_points:
             raise ValueError('distill_points is empty: declare at least one point.')
-        student_model = MODELS.build(student)
+        student_model = local_norms(MODELS.build(student))
         super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
         self.student = student_model
         self.student_checkpoint = student_checkpoint
@@ -206,7 +217,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         if unknown or 'config' not in teacher or 'checkpoint' not in teacher:
             raise ValueError('teacher must be dict(config=<model dict or config path>, checkpoint=<path '
                              f'or URL or None>, cfg_options=<optional>); got keys {sorted(teacher)}')
-        teacher_model = MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options')))
+        teacher_model = local_norms(MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options'))))
         self.teacher_checkpoint = teacher['checkpoint']
         self.teacher_identity = None  # recorded in the run's checkpoints
         if _teacher_weights['load']:
