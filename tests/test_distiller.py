@@ -186,6 +186,29 @@ def test_teacher_inputs_renormalised_when_preprocessors_differ():
     torch.testing.assert_close(model.teacher_inputs(student_in), expected)
 
 
+def test_teacher_inputs_reordered_when_one_preprocessor_reads_bgr():
+    """A caffe-style teacher (mmdet's FCOS R-50: BGR, caffe means, std 1) under a torchvision-style student (BGR
+    images turned to RGB, ImageNet mean and std): the teacher gets what its own preprocessor makes of the image."""
+    from mmengine.model import ImgDataPreprocessor
+    caffe = dict(type='ImgDataPreprocessor', mean=[102.98, 115.95, 122.77], std=[1., 1., 1.], bgr_to_rgb=False)
+    imagenet = dict(type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                    bgr_to_rgb=True)
+    for student_pre, teacher_pre in ((imagenet, caffe), (caffe, imagenet)):
+        student, teacher = classifier(18, 128), classifier(50, 512)
+        student['data_preprocessor'], teacher['data_preprocessor'] = student_pre, teacher_pre
+        model = build(student=student, teacher=dict(config=teacher, checkpoint=None))
+        bgr = [torch.rand(3, 8, 8) * 255 for _ in range(2)]
+        student_in = model.data_preprocessor(dict(inputs=bgr))['inputs']
+        expected = ImgDataPreprocessor(**{k: v for k, v in teacher_pre.items() if k != 'type'})(
+            dict(inputs=bgr))['inputs']
+        torch.testing.assert_close(model.teacher_inputs(student_in), expected)
+        assert not torch.allclose(student_in, expected, atol=1)
+    # the same channel order and normalisation: the student's inputs as they are
+    model = build()
+    inputs = torch.rand(2, 3, 8, 8)
+    assert model.teacher_inputs(inputs) is inputs
+
+
 def test_bad_position_names_the_nearest_modules():
     points = distiller_cfg()['distill_points']
     points['stage1']['teacher']['source'] = 'backbone.layer1.2.rleu'

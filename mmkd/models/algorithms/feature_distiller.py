@@ -230,7 +230,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
         object.__setattr__(self, '_teacher', teacher_model)
         self._predict_with_teacher = False
-        self._input_shift, self._input_scale = self._renormalisation(teacher_model)
+        self._flip_channels, self._input_shift, self._input_scale = self._renormalisation(teacher_model)
 
         self._positions = {}  # point name -> (student recorder names, teacher recorder names, multi)
         # point name -> per student position, the teacher recorder of its connector's `align_to` (or None)
@@ -376,21 +376,28 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         return out
 
     def _renormalisation(self, teacher: nn.Module):
-        """Shift/scale that turn student-normalised inputs into teacher-normalised ones, or Nones.
+        """Channel flip, shift and scale that turn student-normalised inputs into teacher-normalised ones.
 
-        x_t = (x_s * std_s + mean_s - mean_t) / std_t, when the two preprocessors normalise differently
-        (e.g. mmdet's SSD300 VGG16 uses std 1, ResNet configs the ImageNet std).
+        x_t = (P(x_s * std_s + mean_s) - mean_t) / std_t, when the two preprocessors normalise differently
+        (e.g. mmdet's SSD300 VGG16 uses std 1, ResNet configs the ImageNet std). P reverses the channel order
+        when one preprocessor converts BGR to RGB and the other does not (mmdet's caffe-style ResNet configs
+        read BGR images); otherwise it is the identity. Returns (flip, shift, scale); shift and scale are None
+        when the normalisations agree.
         """
         stats = []
         for model in (self.student, teacher):
             pre = getattr(model, 'data_preprocessor', None)
-            stats.append((getattr(pre, 'mean', None), getattr(pre, 'std', None)))
-        (mean_s, std_s), (mean_t, std_t) = stats
+            stats.append((getattr(pre, 'mean', None), getattr(pre, 'std', None),
+                          bool(getattr(pre, '_channel_conversion', False))))
+        (mean_s, std_s, rgb_s), (mean_t, std_t, rgb_t) = stats
+        flip = rgb_s != rgb_t
         if any(v is None for v in (mean_s, std_s, mean_t, std_t)):
-            return None, None
+            return flip, None, None
+        if flip:
+            mean_s, std_s = mean_s.flip(0), std_s.flip(0)
         if torch.equal(mean_s, mean_t) and torch.equal(std_s, std_t):
-            return None, None
-        return (mean_s - mean_t) / std_t, std_s / std_t
+            return flip, None, None
+        return flip, (mean_s - mean_t) / std_t, std_s / std_t
 
     @torch.no_grad()
     def _dry_run(self):
@@ -714,6 +721,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             self._run_teacher(inputs, data_samples, 'fp32')
 
     def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self._flip_channels:
+            inputs = inputs.flip(1)
         if self._input_scale is None:
             return inputs
         shape = (1, -1, 1, 1)
