@@ -19,7 +19,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, init_default_scope
 
 from mmkd.registry import MODELS
-from mmkd.utils.config import strip_scope
+from mmkd.utils.config import load_config, strip_scope
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_CLASSES = ('circle', 'square', 'triangle', 'star', 'ring', 'cross')
@@ -337,3 +337,61 @@ def test_easy_dense_backbone_loads_every_weight_of_its_pretraining(dense, pretra
     # both normalise inputs the same way, so the pretrained filters see the same value range
     assert list(pre_cfg.model.data_preprocessor['mean']) == list(dense_cfg.model.data_preprocessor['mean'])
     assert list(pre_cfg.model.data_preprocessor['std']) == list(dense_cfg.model.data_preprocessor['std'])
+
+
+# ------------------------------------------------------------ the toy twins of mmdet's and mmseg's zoo models
+# toy twin -> the zoo config it stands for (an mmdet::/mmseg:: config, or this repository's real config)
+ZOO_TWINS = {
+    'fcos/fcos_r50-caffe_fpn_gn-head_toy.py': 'mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py',
+    'fcos/fcos_r18_fpn_gn-head_toy.py': 'fcos/fcos_r18_fpn_gn-head_1x_coco.py',
+    'gfl/gfl_r101_fpn_toy.py': 'mmdet::gfl/gfl_r101_fpn_ms-2x_coco.py',
+    'gfl/gfl_r50_fpn_toy.py': 'mmdet::gfl/gfl_r50_fpn_1x_coco.py',
+    'pspnet/pspnet_r101_toy.py': 'mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+    'pspnet/pspnet_r18_toy.py': 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+    'deeplabv3/deeplabv3_r101_toy.py': 'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+    'deeplabv3/deeplabv3_r18_toy.py': 'mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+}
+# what a toy twin may change, as its header says: classes, initialisation, norm layers and their freezing, the
+# output stride of the segmentors (backbone strides and dilations, ASPP rates), the padded crop and the class
+# weights of the toy data
+TOY_KEYS = {'num_classes', 'init_cfg', 'pretrained', 'frozen_stages', 'norm_eval', 'norm_cfg', 'strides',
+            'dilations', 'size', 'class_weight'}
+
+
+def without_toy_keys(obj):
+    if isinstance(obj, dict):
+        return {k: without_toy_keys(v) for k, v in obj.items() if k not in TOY_KEYS and k != '_scope_'}
+    if isinstance(obj, (list, tuple)):
+        return [without_toy_keys(v) for v in obj]
+    return obj
+
+
+@pytest.mark.parametrize('toy, zoo', list(ZOO_TWINS.items()))
+def test_zoo_model_toy_twin_is_the_zoo_model(toy, zoo):
+    zoo_cfg = load_config(zoo) if '::' in zoo else load(zoo)
+    toy_cfg = load(toy)
+    assert without_toy_keys(toy_cfg.model.to_dict()) == without_toy_keys(zoo_cfg.model.to_dict())
+    head = toy_cfg.model.get('bbox_head') or toy_cfg.model.decode_head
+    assert head.num_classes == (6 if 'bbox_head' in toy_cfg.model else 7)
+    assert toy_cfg.model.backbone.get('init_cfg') is None and not toy_cfg.model.get('pretrained')
+    assert toy_cfg.model.backbone.depth == zoo_cfg.model.backbone.depth
+
+
+@pytest.mark.parametrize('base, zoo', [
+    ('_base_/models/fcos_r50-caffe_fpn_gn-head.py', 'mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py'),
+    ('_base_/models/gfl_r50_fpn.py', 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'),
+])
+def test_detector_model_bases_are_mmdets_models(base, zoo):
+    assert strip_scope(load(base).model.to_dict()) == strip_scope(load_config(zoo).model.to_dict())
+
+
+def test_configs_doc_lists_the_detector_and_segmentor_configs():
+    """docs/configs.md names every task config of the mmdet COCO detectors and the mmseg Cityscapes segmentors."""
+    import glob
+    import re
+    text = open(osp.join(REPO, 'docs', 'configs.md')).read()
+    listed = set(re.findall(r'`([\w-]+/[\w.-]+\.py)`', text))
+    folders = ('retinanet', 'faster_rcnn', 'fcos', 'gfl', 'pspnet', 'deeplabv3')
+    configs = {osp.relpath(p, osp.join(REPO, 'configs')) for f in folders
+               for p in glob.glob(osp.join(REPO, 'configs', f, '*.py'))}
+    assert len(configs) == 14 and configs <= listed, sorted(configs - listed)

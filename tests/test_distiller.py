@@ -5,6 +5,7 @@ import pytest
 import torch
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.models import FeatureDistiller
 from mmkd.structures import ClsDataSample
@@ -185,6 +186,29 @@ def test_teacher_inputs_renormalised_when_preprocessors_differ():
     torch.testing.assert_close(model.teacher_inputs(student_in), expected)
 
 
+def test_teacher_inputs_reordered_when_one_preprocessor_reads_bgr():
+    """A caffe-style teacher (mmdet's FCOS R-50: BGR, caffe means, std 1) under a torchvision-style student (BGR
+    images turned to RGB, ImageNet mean and std): the teacher gets what its own preprocessor makes of the image."""
+    from mmengine.model import ImgDataPreprocessor
+    caffe = dict(type='ImgDataPreprocessor', mean=[102.98, 115.95, 122.77], std=[1., 1., 1.], bgr_to_rgb=False)
+    imagenet = dict(type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+                    bgr_to_rgb=True)
+    for student_pre, teacher_pre in ((imagenet, caffe), (caffe, imagenet)):
+        student, teacher = classifier(18, 128), classifier(50, 512)
+        student['data_preprocessor'], teacher['data_preprocessor'] = student_pre, teacher_pre
+        model = build(student=student, teacher=dict(config=teacher, checkpoint=None))
+        bgr = [torch.rand(3, 8, 8) * 255 for _ in range(2)]
+        student_in = model.data_preprocessor(dict(inputs=bgr))['inputs']
+        expected = ImgDataPreprocessor(**{k: v for k, v in teacher_pre.items() if k != 'type'})(
+            dict(inputs=bgr))['inputs']
+        torch.testing.assert_close(model.teacher_inputs(student_in), expected)
+        assert not torch.allclose(student_in, expected, atol=1)
+    # the same channel order and normalisation: the student's inputs as they are
+    model = build()
+    inputs = torch.rand(2, 3, 8, 8)
+    assert model.teacher_inputs(inputs) is inputs
+
+
 def test_bad_position_names_the_nearest_modules():
     points = distiller_cfg()['distill_points']
     points['stage1']['teacher']['source'] = 'backbone.layer1.2.rleu'
@@ -249,6 +273,40 @@ def test_config_typos_are_rejected():
         build(teacher=dict(cfg=classifier(50, 512), checkpoint=None))
     with pytest.raises(ValueError, match="teacher_bn must be"):
         build(teacher_bn='frozen')
+
+
+def sync_bn(model_cfg):
+    model_cfg = copy.deepcopy(model_cfg)
+    model_cfg['backbone']['norm_cfg'] = dict(type='SyncBN', requires_grad=True)
+    return model_cfg
+
+
+def test_sync_bn_becomes_bn_in_both_models_before_the_recorders_hook_them():
+    """mmseg's real configs use SyncBN. Without a process group the distiller turns it into BN in the student
+    and in the teacher (the Runner only reaches the student, and after the recorders hooked it): a point on a
+    norm layer still records after the Runner's own revert_sync_batchnorm, which then finds nothing to do."""
+    from mmengine.model import revert_sync_batchnorm
+    from torch.nn import SyncBatchNorm
+    cfg = distiller_cfg(student=sync_bn(classifier(18, 128)), teacher_bn='train',
+                        teacher=dict(config=sync_bn(classifier(50, 512)), checkpoint=None))
+    assert cfg['teacher']['config']['backbone']['norm_cfg']['type'] == 'SyncBN'
+    from mmkd.registry import MODELS
+    plain = MODELS.build(cfg['student'])
+    assert any(isinstance(m, SyncBatchNorm) for m in plain.modules())  # what the config builds alone
+    cfg['distill_points']['bn'] = dict(student='backbone.layer1.0.bn1', teacher='backbone.layer1.0.bn1',
+                                       connector=dict(type='mmkd.ConvBNConnector'),
+                                       loss=dict(type='mmkd.PartialL2Loss'))
+    model = MODELS.build(cfg)
+    for side in (model.student, model.teacher):
+        norms = [m for m in side.modules() if isinstance(m, _BatchNorm)]
+        assert norms and not any(isinstance(m, SyncBatchNorm) for m in norms)
+    bn = model.student.backbone.layer1[0].bn1
+    assert revert_sync_batchnorm(model) is model and model.student.backbone.layer1[0].bn1 is bn
+    model.train()
+    losses = model.loss(*batch())
+    assert torch.isfinite(losses['loss_distill_bn']) and losses['loss_distill_bn'] > 0
+    teacher_bn = model.teacher.backbone.layer1[0].bn1
+    assert teacher_bn.training and not teacher_bn.track_running_stats  # teacher_bn='train' reaches the new layers
 
 
 def test_to_moves_the_hidden_teacher():

@@ -1,5 +1,5 @@
-"""End to end through tools/ on the toy set in the COCO layout: a RetinaNet and a Faster R-CNN ResNet-50 teacher
-trained for two iterations, then each distillation config of the method zoo for these detectors for two
+"""End to end through tools/ on the toy set in the COCO layout: RetinaNet, Faster R-CNN and FCOS ResNet-50 and GFL
+ResNet-101 teachers trained for two iterations, then each distillation config of the method zoo for these detectors for two
 iterations, and its student evaluated by tools/test.py with mmdet's CocoMetric."""
 import glob
 import json
@@ -15,11 +15,16 @@ pytestmark = pytest.mark.slow
 
 # detector -> its toy teacher config
 TEACHERS = {'retinanet': 'configs/retinanet/retinanet_r50_fpn_toy.py',
-            'faster-rcnn': 'configs/faster_rcnn/faster-rcnn_r50_fpn_toy.py'}
-CONFIGS = {d: sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '*', f'*_{d}_r50_r18_toy.py')))
+            'faster-rcnn': 'configs/faster_rcnn/faster-rcnn_r50_fpn_toy.py',
+            'fcos': 'configs/fcos/fcos_r50-caffe_fpn_gn-head_toy.py',
+            'gfl': 'configs/gfl/gfl_r101_fpn_toy.py'}
+# detector -> its teacher and student backbones
+PAIRS = {'retinanet': 'r50_r18', 'faster-rcnn': 'r50_r18', 'fcos': 'r50_r18', 'gfl': 'r101_r50'}
+CONFIGS = {d: sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '*', f'*_{d}_{PAIRS[d]}_toy.py')))
            for d in TEACHERS}
 # an untrained head scores below mmdet's 0.05 threshold: keep every box so that the metric has boxes to rank
-KEEP_ALL = {'retinanet': 'test_cfg.score_thr=0.0', 'faster-rcnn': 'test_cfg.rcnn.score_thr=0.0'}
+KEEP_ALL = {'retinanet': 'test_cfg.score_thr=0.0', 'faster-rcnn': 'test_cfg.rcnn.score_thr=0.0',
+            'fcos': 'test_cfg.score_thr=0.0', 'gfl': 'test_cfg.score_thr=0.0'}
 # two iterations of batch 2, a checkpoint at the end, validation on the three val images
 SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
          'default_hooks.logger.interval=1', 'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
@@ -57,6 +62,8 @@ def test_the_configs_cover_the_methods_of_each_pair():
         return {osp.basename(c).split('_')[0] for c in CONFIGS[detector]}
     assert methods('retinanet') == {'pkd', 'cwd', 'mgd', 'fgd', 'fbkd', 'crosskd'}
     assert methods('faster-rcnn') == {'pkd', 'fgd', 'fbkd'}
+    assert methods('fcos') == {'pkd'}
+    assert methods('gfl') == {'cwd'}
 
 
 @pytest.mark.parametrize('detector, config', [(d, c) for d, configs in CONFIGS.items() for c in configs])

@@ -21,6 +21,12 @@ PUBLISHED = {
     'configs/ssd/ssd300_vgg16_voc0712.py': ('mmdet', 'pascal_voc/ssd300_voc0712.py'),
     'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py': ('mmdet', 'retinanet/retinanet_r50_fpn_1x_coco.py'),
     'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py': ('mmdet', 'faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'),
+    'mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py': ('mmdet', 'fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py'),
+    'mmdet::gfl/gfl_r101_fpn_ms-2x_coco.py': ('mmdet', 'gfl/gfl_r101_fpn_ms-2x_coco.py'),
+    'mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py':
+    ('mmseg', 'pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'),
+    'mmseg::deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py':
+    ('mmseg', 'deeplabv3/deeplabv3_r101-d8_4xb2-80k_cityscapes-512x1024.py'),
 }
 # Published models whose page the installed wheel does not ship (mmdet 3.3.0 has no metafile for
 # configs/pascal_voc; mmdet lists the model in configs/pascal_voc/README.md). Used only while no installed
@@ -30,8 +36,9 @@ README_ONLY = {
     'https://download.openmmlab.com/mmdetection/v2.0/pascal_voc/ssd300_voc0712/'
     'ssd300_voc0712_20220320_194658-17edda1b.pth',
 }
-# classes of each published teacher (VOC: 20 objects, segmentation adds the background; COCO: 80 objects)
-NUM_CLASSES = {'mmseg': 21, 'mmdet': 20, 'mmdet-coco': 80}
+# classes of each published teacher (VOC: 20 objects, segmentation adds the background; COCO: 80 objects;
+# Cityscapes: 19 classes)
+NUM_CLASSES = {'mmseg': 21, 'mmdet': 20, 'mmdet-coco': 80, 'mmseg-cityscapes': 19}
 
 
 def real_distillation_configs():
@@ -136,5 +143,6 @@ def test_published_teacher_config_builds_the_zoo_model(teacher, monkeypatch):
     theirs = load_model_config(f'{package}::{zoo}')
     assert ours == theirs
     head = theirs.get('decode_head') or theirs.get('bbox_head') or theirs.roi_head.bbox_head
-    assert head.num_classes == NUM_CLASSES[f'{package}-coco' if '_coco' in zoo else package]
+    data = '-coco' if '_coco' in zoo else '-cityscapes' if '_cityscapes' in zoo else ''
+    assert head.num_classes == NUM_CLASSES[package + data]
     assert architecture(MODELS.build(ours)) == architecture(MODELS.build(theirs))

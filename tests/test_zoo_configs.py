@@ -29,6 +29,8 @@ CONFIGS = sorted(osp.relpath(p, REPO) for m in METHODS for p in glob.glob(osp.jo
 # first of two stages ends there
 REAL = {'cls': 'cifar100', 'seg': 'voc12aug', 'det': 'voc0712'}
 COCO_DETECTORS = ('_retinanet_', '_fcos_', '_gfl_', '_faster-rcnn_')
+# segmentors whose configs pair up on Cityscapes (DeepLabV3+ pairs on VOC12 aug)
+CITYSCAPES_SEGMENTORS = ('_pspnet_', '_deeplabv3_')
 STAGE1_END = {'toy': ('end_iter', 30), 'cifar100': ('end_epoch', 30), 'voc12aug': ('end_iter', 6000),
               'voc0712': ('end_epoch', 4), 'toy_easy': ('end_iter', 30)}
 # documented stage names per method file and task (configs without stages have one implicit stage)
@@ -42,13 +44,19 @@ STAGES = {
 
 def task_of(config):
     name = osp.basename(config)
-    return 'cls' if '_cls_' in name else 'seg' if '_deeplabv3plus_' in name else 'det'
+    if '_cls_' in name:
+        return 'cls'
+    return 'seg' if any(s in name for s in ('_deeplabv3plus_', ) + CITYSCAPES_SEGMENTORS) else 'det'
 
 
 def real_twin(config):
     """The real-dataset twin of a toy config."""
-    coco = any(d in osp.basename(config) for d in COCO_DETECTORS)
-    return config.replace('_toy.py', '_coco.py' if coco else f'_{REAL[task_of(config)]}.py')
+    name = osp.basename(config)
+    if any(d in name for d in COCO_DETECTORS):
+        return config.replace('_toy.py', '_coco.py')
+    if any(s in name for s in CITYSCAPES_SEGMENTORS):
+        return config.replace('_toy.py', '_cityscapes.py')
+    return config.replace('_toy.py', f'_{REAL[task_of(config)]}.py')
 
 
 def method_of(config):

@@ -7,9 +7,9 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import broadcast_object_list, get_world_size
+from mmengine.dist import broadcast_object_list, get_world_size, is_distributed
 from mmengine.logging import print_log
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, revert_sync_batchnorm
 from mmengine.structures import BaseDataElement
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -71,6 +71,17 @@ def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
                 module.train()
                 module.track_running_stats = False
     return teacher
+
+
+def local_norms(model: nn.Module) -> nn.Module:
+    """``model`` with its SyncBatchNorm layers (mmseg's ``SyncBN``) turned into BatchNorm when no process group
+    is initialised; unchanged under distributed training.
+
+    MMEngine's Runner does the same to the model it trains in one process, after the model is built: that
+    reaches the student but not the teacher (kept out of the module tree), and the new layers would not carry
+    the recorders' hooks. Done here, before any hook is attached, both models get the same layers and the
+    Runner finds nothing left to replace."""
+    return model if is_distributed() else revert_sync_batchnorm(model)
 
 
 @MODELS.register_module()
@@ -158,7 +169,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             raise ValueError(f'teacher_precision_tolerance must be > 0, got {teacher_precision_tolerance!r}')
         if not distill_points:
             raise ValueError('distill_points is empty: declare at least one point.')
-        student_model = MODELS.build(student)
+        student_model = local_norms(MODELS.build(student))
         super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
         self.student = student_model
         self.student_checkpoint = student_checkpoint
@@ -171,7 +182,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         if unknown or 'config' not in teacher or 'checkpoint' not in teacher:
             raise ValueError('teacher must be dict(config=<model dict or config path>, checkpoint=<path '
                              f'or URL or None>, cfg_options=<optional>); got keys {sorted(teacher)}')
-        teacher_model = MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options')))
+        teacher_model = local_norms(MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options'))))
         self.teacher_checkpoint = teacher['checkpoint']
         self.teacher_identity = None  # recorded in the run's checkpoints
         if _teacher_weights['load']:
@@ -184,7 +195,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
         object.__setattr__(self, '_teacher', teacher_model)
         self._predict_with_teacher = False
-        self._input_shift, self._input_scale = self._renormalisation(teacher_model)
+        self._flip_channels, self._input_shift, self._input_scale = self._renormalisation(teacher_model)
 
         self._positions = {}  # point name -> (student recorder names, teacher recorder names, multi)
         # point name -> per student position, the teacher recorder of its connector's `align_to` (or None)
@@ -330,21 +341,28 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         return out
 
     def _renormalisation(self, teacher: nn.Module):
-        """Shift/scale that turn student-normalised inputs into teacher-normalised ones, or Nones.
+        """Channel flip, shift and scale that turn student-normalised inputs into teacher-normalised ones.
 
-        x_t = (x_s * std_s + mean_s - mean_t) / std_t, when the two preprocessors normalise differently
-        (e.g. mmdet's SSD300 VGG16 uses std 1, ResNet configs the ImageNet std).
+        x_t = (P(x_s * std_s + mean_s) - mean_t) / std_t, when the two preprocessors normalise differently
+        (e.g. mmdet's SSD300 VGG16 uses std 1, ResNet configs the ImageNet std). P reverses the channel order
+        when one preprocessor converts BGR to RGB and the other does not (mmdet's caffe-style ResNet configs
+        read BGR images); otherwise it is the identity. Returns (flip, shift, scale); shift and scale are None
+        when the normalisations agree.
         """
         stats = []
         for model in (self.student, teacher):
             pre = getattr(model, 'data_preprocessor', None)
-            stats.append((getattr(pre, 'mean', None), getattr(pre, 'std', None)))
-        (mean_s, std_s), (mean_t, std_t) = stats
+            stats.append((getattr(pre, 'mean', None), getattr(pre, 'std', None),
+                          bool(getattr(pre, '_channel_conversion', False))))
+        (mean_s, std_s, rgb_s), (mean_t, std_t, rgb_t) = stats
+        flip = rgb_s != rgb_t
         if any(v is None for v in (mean_s, std_s, mean_t, std_t)):
-            return None, None
+            return flip, None, None
+        if flip:
+            mean_s, std_s = mean_s.flip(0), std_s.flip(0)
         if torch.equal(mean_s, mean_t) and torch.equal(std_s, std_t):
-            return None, None
-        return (mean_s - mean_t) / std_t, std_s / std_t
+            return flip, None, None
+        return flip, (mean_s - mean_t) / std_t, std_s / std_t
 
     @torch.no_grad()
     def _dry_run(self):
@@ -660,6 +678,8 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             self._run_teacher(inputs, data_samples, 'fp32')
 
     def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self._flip_channels:
+            inputs = inputs.flip(1)
         if self._input_scale is None:
             return inputs
         shape = (1, -1, 1, 1)

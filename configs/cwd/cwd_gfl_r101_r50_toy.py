@@ -1,0 +1,9 @@
+# CWD (Shu et al., "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021):
+# GFL ResNet-101 FPN -> ResNet-50 FPN on the toy shapes in the COCO layout (images resized to fit 533x320,
+# 200 iterations of batch 4).
+# Points: _base_/distill/cwd_gfl_r101_r50.py, shared with the COCO twin.
+# Teacher, trained first: python tools/train.py configs/gfl/gfl_r101_fpn_toy.py
+_base_ = ['../_base_/distillers/gfl_r101_r50_toy.py', '../_base_/distill/cwd_gfl_r101_r50.py']
+
+model = dict(
+    distill_points={{_base_.cwd_points}})
