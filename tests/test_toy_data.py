@@ -411,6 +411,7 @@ def test_cli_easy_profile_defaults(tmp_path, capsys):
     cli = _cli()
     args = cli.parse_args(['--profile', 'easy'])
     assert args.out == 'data/toy_easy' and args.seg_train == 1000 and args.cifar_train == 10000
+    assert args.voc07_test == 1000 and cli.parse_args([]).voc07_test == 80
     assert cli.parse_args([]).out == 'data/toy' and cli.parse_args([]).seg_train == 160
     out = str(tmp_path / 'e')
     assert cli.main(['--profile', 'easy', '--out', out, '--voc07-trainval', '1', '--voc07-test', '1',

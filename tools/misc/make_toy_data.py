@@ -19,12 +19,14 @@ from mmkd.datasets.toy_generator import (DEFAULT_FORMATS, FORMAT_FOLDERS, FORMAT
                                          summarize_toy_data)
 
 # Split sizes per profile. The easy set is larger: its images are small and its models are meant to
-# learn it, so more images (not more epochs over few) keep validation numbers honest.
+# learn it, so more images (not more epochs over few) keep validation numbers honest. Its detection
+# test split has 1000 images: on 200, mAP@0.5 of one SSD checkpoint moved by about 2 points with the
+# sample of images, as much as the differences the tables are meant to show.
 SPLIT_DEFAULTS = dict(
     hard=dict(voc07_trainval=160, voc07_test=80, voc12_trainval=160, seg_train=160, seg_val=60,
               cifar_train=3000, cifar_test=1000, coco_train=160, coco_val=80, cityscapes_train=160,
               cityscapes_val=60),
-    easy=dict(voc07_trainval=1000, voc07_test=200, voc12_trainval=1000, seg_train=1000, seg_val=200,
+    easy=dict(voc07_trainval=1000, voc07_test=1000, voc12_trainval=1000, seg_train=1000, seg_val=200,
               cifar_train=10000, cifar_test=1000, coco_train=1000, coco_val=200,
               cityscapes_train=1000, cityscapes_val=200))
 
