@@ -5,7 +5,8 @@ can be reproduced by hand); finished runs are reused, so an interrupted table re
 trained once per machine in the run cache outside the clone (``mmkd.utils.run_cache``, keyed by its
 resolved config, iterations, seed, starting weights and data) and reused by every table. The iteration
 schedule of each config is rescaled to ``--iters`` (``max_iters``, ``val_interval``, the checkpoint
-interval and every iteration-based scheduler's ``end`` / ``T_max``).
+interval and every iteration-based scheduler's ``end`` / ``T_max``). Distillation runs do not evaluate
+their teacher before training (``teacher_eval=False``): the table's teacher row is that evaluation.
 
 Example (the classification OFD table of docs/results.md)::
 
@@ -23,6 +24,7 @@ from typing import Optional
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd.utils import run_cache  # noqa: E402
+from mmkd.utils.config import load_config  # noqa: E402
 from mmkd.utils.run_cache import cached_run  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -118,6 +120,8 @@ def main():
                 if teacher_ckpt is None and not args.report_only:
                     raise FileNotFoundError('distillation rows need the teacher; it is not trained')
                 extra += [f'model.teacher.checkpoint={teacher_ckpt}'] + options
+                if not args.report_only and 'teacher_eval' in load_config(config):  # the teacher row is that
+                    extra.append('teacher_eval=False')
             value = metric(train_and_test(config, run_dir, args.iters, seed, extra, args.report_only),
                            config)
             values.append(value)
