@@ -55,8 +55,9 @@ def test_seed_table_report_only_reads_finished_runs(tmp_path):
         check=True, capture_output=True, text=True, env=_env(), cwd=ROOT).stdout
     lines = out.splitlines()
     assert lines[0] == 'teacher cls_r50_toy (100 iterations, seed 0): mIoU 50.0'
-    assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |' in lines
-    assert '| d |  | 40.0 | 40.0 |' in lines
+    assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |  |' in lines
+    # gap closed: (40 - 25) / (50 - 25) = 60%
+    assert '| d |  | 40.0 | 40.0 | 60% |' in lines
     assert not any(p.name.endswith('.pth') for p in tmp_path.rglob('*'))
     with open(tmp_path / 'table.json') as f:
         table = json.load(f)
