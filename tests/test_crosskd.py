@@ -77,8 +77,8 @@ def test_connector_output_is_the_teacher_modules_on_the_student_feature():
     model.teacher_features(inputs, samples)
     with model.student_recorders.recording():
         model.student(inputs, samples, mode='loss')
-    (s_cls, s_reg), (t_cls, t_reg) = model._features('crosskd2')
     point = model.distill_points['crosskd2']
+    (s_cls, s_reg), (t_cls, t_reg), _ = point.recorded(model.student_recorders, model.teacher_recorders)
     connected, teacher = point.align([s_cls, s_reg], [t_cls, t_reg])
     head = model.teacher.bbox_head
     with torch.no_grad():
@@ -126,8 +126,8 @@ def test_align_to_gives_the_student_feature_the_teachers_channel_statistics():
     model.teacher_features(inputs, samples)
     with model.student_recorders.recording():
         model.student(inputs, samples, mode='loss')
-    (s_cls, _), _ = model._features('crosskd1')
-    ref_cls, _ = model._references('crosskd1')
+    (s_cls, _), _, (ref_cls, _) = model.distill_points['crosskd1'].recorded(model.student_recorders,
+                                                                           model.teacher_recorders)
     # the reference is the teacher's own level-1 pre-activation feature of head conv 0
     assert ref_cls.shape == s_cls.shape
     aligned = align_channel_statistics(s_cls, ref_cls)

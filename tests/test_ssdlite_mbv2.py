@@ -206,8 +206,8 @@ def test_zoo_points_are_pre_activation_at_the_teachers_sizes(config, monkeypatch
         handle.remove()
     assert sorted(outputs) == sorted(relu6_inputs)
     for name, pairs in expected.items():
-        student, teacher = model._features(name)
         point = model.distill_points[name]
+        student, teacher, _ = point.recorded(model.student_recorders, model.teacher_recorders)
         connected, _ = point.align(student, teacher)
         if not isinstance(student, list):
             student, teacher, connected = [student], [teacher], [connected]

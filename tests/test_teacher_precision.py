@@ -44,7 +44,7 @@ def loss_side_teacher_features(model):
     """Teacher features as the losses see them: float32, after the point's teacher transform."""
     out = {}
     for name, point in model.distill_points.items():
-        (key, ), transform = model._positions[name][1], point.teacher_transform
+        (key, ), transform = point.positions.teacher_keys, point.teacher_transform
         out[key] = point._teacher(model.teacher_recorders.get(key), transform)
     return out
 

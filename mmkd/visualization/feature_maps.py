@@ -105,8 +105,8 @@ def point_features(distiller, inputs: torch.Tensor,
     out = {}
     try:
         for name, point in distiller.distill_points.items():
-            student, teacher = distiller._features(name)
-            connected, transformed = point.align(student, teacher, distiller._references(name))
+            student, teacher, references = point.recorded(distiller.student_recorders, distiller.teacher_recorders)
+            connected, transformed = point.align(student, teacher, references)
             if not point.multi:
                 out[name] = [(teacher, transformed, connected)]
             elif len(student) == len(teacher):

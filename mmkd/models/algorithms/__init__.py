@@ -1,6 +1,7 @@
 from .assistant_distiller import AssistantDistiller
 from .codistillation import Codistillation
 from .dcm import DCM
+from .diagnostics_point import DiagnosticsPoint
 from .distill_point import DistillPoint
 from .distill_stages import DistillStage, DistillStages
 from .feature_distiller import FeatureDistiller
@@ -8,8 +9,10 @@ from .frozen_teacher import FrozenTeacher
 from .kdcl import KDCL
 from .loss_weight_schedule import LossWeightSchedule
 from .mutual_learning import MutualLearning
+from .point_positions import PointPositions
 
 __all__ = [
-    'AssistantDistiller', 'Codistillation', 'DCM', 'DistillPoint', 'DistillStage', 'DistillStages',
-    'FeatureDistiller', 'FrozenTeacher', 'KDCL', 'LossWeightSchedule', 'MutualLearning'
+    'AssistantDistiller', 'Codistillation', 'DCM', 'DiagnosticsPoint', 'DistillPoint', 'DistillStage',
+    'DistillStages', 'FeatureDistiller', 'FrozenTeacher', 'KDCL', 'LossWeightSchedule', 'MutualLearning',
+    'PointPositions'
 ]

@@ -6,7 +6,6 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
@@ -14,19 +13,19 @@ from mmengine.structures import BaseDataElement
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import load_weights
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
-from mmkd.utils.modules import get_module, image_size
+from mmkd.utils.modules import image_size
 from mmkd.utils.progress import training_progress
-from ..losses.base import DistillLoss
-from ..losses.utils import class_labels, flatten_classes, softmax_kl
 from ..recorders import RecorderManager
+from ..transforms.teacher_derived import derive_teacher_transforms
 from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
+from .diagnostics_point import DiagnosticsPoint
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
 from .frozen_teacher import FrozenTeacher, check_teacher_options, local_norms
 from .loss_weight_schedule import LossWeightSchedule
+from .point_positions import PointPositions, per_position_cfgs
 
 POINT_KEYS = ('student', 'teacher', 'connector', 'teacher_transform', 'loss')
-DIAGNOSTICS = '_diagnostics'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
 
 
@@ -40,8 +39,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     prediction are the student's. The teacher is a :class:`FrozenTeacher` (built, loaded, frozen, its inputs
     re-normalised, run in its precision and truncated there; :attr:`frozen_teacher`) kept out of
     ``parameters()``, ``state_dict()``, the optimizer and DDP: it is reloaded from its own checkpoint whenever
-    the distiller is built. The distiller owns the student, the distillation points (which teacher features
-    are recorded and how the losses see them), the stages, the loss-weight schedule and the diagnostics.
+    the distiller is built. The distiller owns the student, the distillation points (each a
+    :class:`DistillPoint` that knows its recorders and computes its loss from them), the stages, the
+    loss-weight schedule and the diagnostics (a log-only :class:`DiagnosticsPoint`). Teacher transforms
+    derived from the teacher (:class:`~mmkd.models.transforms.TeacherDerivedTransform`) are derived when a
+    point is built and whenever the teacher's weights change.
     Training stops at the first non-finite loss, naming the point; negative loss weights are refused.
 
     Args:
@@ -127,30 +129,19 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         object.__setattr__(self, '_frozen_teacher', frozen_teacher)
         self._predict_with_teacher = False
 
-        self._positions = {}  # point name -> (student recorder names, teacher recorder names, multi)
-        # point name -> per student position, the teacher recorder of its connector's `align_to` (or None)
-        self._reference_keys = {}
-        recorder_cfgs = dict(student={}, teacher={})
+        positions = {}
         for name, point in distill_points.items():
             self._check_point_cfg(point, name)
-            keys = []
-            for side in ('student', 'teacher'):
-                cfgs = self._recorder_cfgs(point[side], side, name)
-                recorder_cfgs[side].update(cfgs)
-                keys.append(list(cfgs))
-            multi = isinstance(point['student'], (list, tuple)) or isinstance(point['teacher'], (list, tuple))
-            self._positions[name] = (keys[0], keys[1], multi)
-            self._reference_keys[name] = self._reference_cfgs(point, name, len(keys[0]), multi,
-                                                              recorder_cfgs['teacher'])
-        self.diagnostics = self._diagnostics_cfg(diagnostics)
-        if self.diagnostics is not None:
-            for side in ('student', 'teacher'):
-                recorder_cfgs[side].update(
-                    {DIAGNOSTICS: self._recorder_cfgs(self.diagnostics[side], side, 'diagnostics')['diagnostics']})
+            positions[name] = PointPositions.from_cfg(name, point['student'], point['teacher'], point.get('connector'))
+        self.diagnostics = DiagnosticsPoint.from_cfg(diagnostics)
+        recorder_cfgs = dict(student={}, teacher={})
+        for reader in list(positions.values()) + ([self.diagnostics] if self.diagnostics is not None else []):
+            for side in recorder_cfgs:
+                recorder_cfgs[side].update(reader.recorder_cfgs[side])
         self.student_recorders = RecorderManager(recorder_cfgs['student'])
         self.student_recorders.prepare(self.student, model_name='student')
         self._frozen_teacher.attach_recorders(recorder_cfgs['teacher'])
-        self.distill_points = self._build_points(distill_points)
+        self.distill_points = self._build_points(distill_points, positions)
         self.stages = DistillStages(stages, list(distill_points))
         self._stage = None
 
@@ -164,51 +155,6 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         for key in ('student', 'teacher', 'loss'):
             if key not in point:
                 raise ValueError(f'distill point {name!r} needs a {key!r} entry')
-
-    @staticmethod
-    def _recorder_cfgs(position, side: str, name: str) -> Dict[str, dict]:
-        """Recorder configs of one side of a point: ``{name: cfg}``, or ``{name.i: cfg}`` for a list."""
-        multi = isinstance(position, (list, tuple))
-        positions = list(position) if multi else [position]
-        if not positions:
-            raise ValueError(f'distill point {name!r}: the {side} position list is empty')
-        cfgs = {}
-        for i, pos in enumerate(positions):
-            cfg = dict(source=pos) if isinstance(pos, str) else dict(pos)
-            cfg.setdefault('type', 'mmkd.ModuleRecorder')
-            cfgs[f'{name}.{i}' if multi else name] = cfg
-        return cfgs
-
-    @classmethod
-    def _reference_cfgs(cls, point: dict, name: str, num_students: int, multi: bool,
-                        teacher_cfgs: Dict[str, dict]) -> List[Optional[str]]:
-        """Teacher recorders for connectors that read a teacher feature (``align_to``, e.g.
-        ``mmkd.TeacherModuleConnector``): added to ``teacher_cfgs`` as ``<point>.ref`` (``<point>.ref.<i>`` per
-        student position of a list); returns the recorder name per student position, None where there is none."""
-        connectors = cls._build_per_position(point.get('connector'), num_students, 'connector',
-                                             f'distill point {name!r}')
-        keys = []
-        for i, cfg in enumerate(connectors):
-            position = cfg.get('align_to')
-            if position is None:
-                keys.append(None)
-                continue
-            key = f'{name}.ref.{i}' if multi else f'{name}.ref'
-            teacher_cfgs.update({key: cls._recorder_cfgs(position, 'teacher', key)[key]})
-            keys.append(key)
-        return keys
-
-    @staticmethod
-    def _diagnostics_cfg(diagnostics: Optional[dict]) -> Optional[dict]:
-        if diagnostics is None:
-            return None
-        diagnostics = dict(diagnostics)
-        unknown = set(diagnostics) - {'student', 'teacher', 'tau'}
-        if unknown or not {'student', 'teacher'} <= set(diagnostics):
-            raise ValueError('diagnostics must be dict(student=<logits position>, teacher=<logits position>, '
-                             f'tau=1.0); got keys {sorted(diagnostics)}')
-        diagnostics.setdefault('tau', 1.0)
-        return diagnostics
 
     def _build_teacher(self, teacher: dict, **kwargs) -> FrozenTeacher:
         """The frozen teacher of ``teacher=dict(config=..., checkpoint=..., cfg_options=...)``; ``kwargs``:
@@ -273,33 +219,24 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
 
     @torch.no_grad()
     def load_teacher_state(self, state_dict: Dict[str, torch.Tensor]) -> None:
-        """Replace the teacher's weights (exact keys) and re-derive the teacher transforms computed from its
-        BN (OFD's margins), as if the distiller had been built with these weights."""
+        """Replace the teacher's weights (exact keys) and derive the teacher transforms from them
+        (:class:`~mmkd.models.transforms.TeacherDerivedTransform`, e.g. OFD's margins from its BN), as if the
+        distiller had been built with these weights."""
         self._frozen_teacher.load_state(state_dict)  # another teacher: its precision is chosen anew
         for point in self.distill_points.values():
-            if point.teacher_transform is not None:
-                self._derive_transform(point.teacher_transform, reset_estimates=False)
-
-    @torch.no_grad()
-    def _derive_transform(self, transform: nn.Module, reset_estimates: bool = True) -> None:
-        """Set a point's teacher transform(s) from the current teacher: margins from its BN and, with
-        ``reset_estimates``, margins estimated from data estimated anew."""
-        for module in transform.modules():
-            if getattr(module, 'bn', None) is not None and hasattr(module, 'init_from_bn'):
-                module.init_from_bn(get_module(self.teacher, module.bn, 'teacher'))
-            elif reset_estimates and hasattr(module, 'reset_estimate'):
-                module.reset_estimate()
+            derive_teacher_transforms(point.teacher_transform, self.teacher, reset_estimates=False)
 
     def teacher_derived_state(self) -> Dict[str, torch.Tensor]:
-        """The state of the teacher transforms as the current teacher gives it (OFD margins recomputed
-        from its BN, margins estimated from data reset), keyed as in :meth:`state_dict`; the distiller's
-        own transforms are left unchanged."""
+        """The state of the teacher transforms as the current teacher gives it
+        (:meth:`~mmkd.models.transforms.TeacherDerivedTransform.derive_from_teacher` with
+        ``reset_estimates=True``: OFD margins recomputed from its BN, margins estimated from data reset),
+        keyed as in :meth:`state_dict`; the distiller's own transforms are left unchanged."""
         out = {}
         for name, point in self.distill_points.items():
             if point.teacher_transform is None:
                 continue
             transform = copy.deepcopy(point.teacher_transform)
-            self._derive_transform(transform)
+            derive_teacher_transforms(transform, self.teacher, reset_estimates=True)
             out.update({f'distill_points.{name}.teacher_transform.{k}': v
                         for k, v in transform.state_dict().items()})
         return out
@@ -315,25 +252,20 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         student_shapes = {name: self.student_recorders.get(name).shape for name in self.student_recorders.names}
         return student_shapes, self._frozen_teacher.dry_run(self.input_size)
 
-    def _build_points(self, points: Dict[str, dict]) -> nn.ModuleDict:
+    def _build_points(self, points: Dict[str, dict], positions: Dict[str, PointPositions]) -> nn.ModuleDict:
+        """The :class:`DistillPoint` of each point config, reading the recorders of its ``positions``."""
         student_shapes, teacher_shapes = self._dry_run()
         if self.diagnostics is not None:
-            s_shape, t_shape = student_shapes[DIAGNOSTICS], teacher_shapes[DIAGNOSTICS]
-            if s_shape != t_shape:
-                raise ValueError(f'diagnostics: student logits {tuple(s_shape)} and teacher logits '
-                                 f'{tuple(t_shape)} differ; name the classifier outputs (e.g. head.fc)')
+            self.diagnostics.check_shapes(student_shapes, teacher_shapes)
         built = nn.ModuleDict()
         for name, point in points.items():
-            s_keys, t_keys, multi = self._positions[name]
-            s_shapes = [student_shapes[k] for k in s_keys]
-            t_shapes = [teacher_shapes[k] for k in t_keys]
-            where = (f"distill point {name!r} (student "
-                     + ', '.join(f"{self._describe('student', k)} {tuple(v)}" for k, v in zip(s_keys, s_shapes))
-                     + ', teacher '
-                     + ', '.join(f"{self._describe('teacher', k)} {tuple(v)}" for k, v in zip(t_keys, t_shapes))
-                     + ')')
-            connectors = self._build_per_position(point.get('connector'), len(s_keys), 'connector', where)
-            paired = len(s_keys) == len(t_keys)
+            point_positions = positions[name]
+            s_shapes, t_shapes, _ = point_positions.shapes(student_shapes, teacher_shapes)
+            where = point_positions.describe(self.student_recorders, self.teacher_recorders, student_shapes,
+                                        teacher_shapes)
+            multi = point_positions.multi
+            connectors = per_position_cfgs(point.get('connector'), len(s_shapes), 'connector', where)
+            paired = len(s_shapes) == len(t_shapes)
             for i, cfg in enumerate(connectors):
                 self._fill_channels(cfg, s_shapes[i], t_shapes[i] if paired else None, where)
             connectors = [MODELS.build(cfg) for cfg in connectors]
@@ -344,12 +276,9 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                     except ValueError as err:
                         raise ValueError(f'{where}: connector {type(connector).__name__}: {err}') from err
             transforms = []
-            for cfg in self._build_per_position(point.get('teacher_transform'), len(t_keys),
-                                                'teacher_transform', where):
+            for cfg in per_position_cfgs(point.get('teacher_transform'), len(t_shapes), 'teacher_transform', where):
                 transform = MODELS.build(cfg) if cfg is not None else None
-                bn_name = getattr(transform, 'bn', None)
-                if bn_name is not None:
-                    transform.init_from_bn(get_module(self.teacher, bn_name, 'teacher'))
+                derive_teacher_transforms(transform, self.teacher, reset_estimates=False)
                 transforms.append(transform)
             if multi:
                 if len({t is None for t in transforms}) > 1:
@@ -360,30 +289,10 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 connector, transform = connectors[0], transforms[0]
             loss = MODELS.build(point['loss'])
             check_loss_weights(loss, f'distill point {name!r} loss ({loss.__class__.__name__})')
-            dp = DistillPoint(connector, transform, loss, multi=multi)
-            r_shapes = [teacher_shapes[k] if k is not None else None for k in self._reference_keys[name]]
-            self._check_point(dp, s_shapes if multi else s_shapes[0], t_shapes if multi else t_shapes[0],
-                              where, r_shapes if multi else r_shapes[0])
+            dp = DistillPoint(connector, transform, loss, positions=point_positions)
+            dp.check(student_shapes, teacher_shapes, where)
             built[name] = dp
         return built
-
-    @staticmethod
-    def _build_per_position(cfg, num: int, key: str, where: str) -> list:
-        """One config per position: a list as given, or one config copied ``num`` times."""
-        if isinstance(cfg, (list, tuple)):
-            if len(cfg) != num:
-                raise ValueError(f'{where}: {len(cfg)} {key} configs for {num} positions; give one per '
-                                 'position or a single config for all')
-            cfgs = [copy.deepcopy(c) for c in cfg]
-        else:
-            cfgs = [copy.deepcopy(cfg) for _ in range(num)]
-        if key == 'connector':
-            cfgs = [dict(c) if c else dict(type='mmkd.IdentityConnector') for c in cfgs]
-        return cfgs
-
-    def _describe(self, side: str, name: str) -> str:
-        recorder = getattr(self, f'{side}_recorders').recorders[name]
-        return f'{recorder.source}[{recorder.io}]'
 
     @staticmethod
     def _fill_channels(cfg: dict, s_shape, t_shape, where: str) -> None:
@@ -400,36 +309,6 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 raise ValueError(f'{where}: connector in_channels={cfg[key]} but the student feature '
                                  f'has {value} channels; set in_channels={value} or leave it out to '
                                  'infer it.')
-
-    @torch.no_grad()
-    def _check_point(self, point: DistillPoint, s_shape, t_shape, where: str, r_shape=None) -> None:
-        """Run the point once on random features of the recorded shapes, so that a connector or a loss
-        that cannot take them fails now, naming the point, rather than at the first training step.
-        Losses that need the batch's labels are checked up to their inputs; a pixel-wise loss with
-        ``ignore_index`` runs on a per-pixel weight of ones (the ignore mask it gets in training)."""
-        was_training = point.training
-        point.eval()
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
-                rand = (lambda shapes: [torch.randn(s) for s in shapes]) if point.multi else torch.randn
-                student, teacher = rand(s_shape), rand(t_shape)
-                if point.multi:
-                    references = [torch.randn(s) if s is not None else None for s in r_shape]
-                else:
-                    references = torch.randn(r_shape) if r_shape is not None else None
-                if point.needs_data_samples:
-                    student, teacher = point.align(student, teacher, references)
-                    loss = point.loss
-                    if isinstance(loss, DistillLoss) and not loss.uses_data_samples:
-                        batch = (student[0] if point.multi else student).shape[0]
-                        loss(student, teacher, weight=torch.ones(batch, 1, 1, 1))
-                else:
-                    point(student, teacher, references=references)
-        except Exception as err:
-            raise ValueError(f'{where}: {err}') from err
-        finally:
-            point.train(was_training)
 
     # ------------------------------------------------------------------------------ teacher handling
     def _apply(self, fn, *args, **kwargs):
@@ -485,25 +364,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                                                        self._point_teacher_features, stop_within)
 
     def _point_teacher_features(self) -> Dict[str, torch.Tensor]:
-        """The recorded teacher features of every distillation point as its loss sees them (float32, after
-        the teacher transform, which runs in eval mode so that margins estimated from data are not updated),
-        by teacher recorder name."""
+        """The recorded teacher features of every distillation point as its loss sees them
+        (:meth:`DistillPoint.teacher_views`), by teacher recorder name."""
         out = {}
-        for name, point in self.distill_points.items():
-            t_keys = self._positions[name][1]
-            transforms = point.teacher_transform
-            if not isinstance(transforms, nn.ModuleList):
-                transforms = [transforms] * len(t_keys)
-            for key, transform in zip(t_keys, transforms):
-                feature = self.teacher_recorders.get(key).detach().float()
-                if transform is not None:
-                    was_training = transform.training
-                    transform.eval()
-                    try:
-                        feature = transform(feature)
-                    finally:
-                        transform.train(was_training)
-                out[key] = feature
+        for point in self.distill_points.values():
+            out.update(point.teacher_views(self.teacher_recorders))
         return out
 
     def teacher_features(self, inputs: torch.Tensor, data_samples: Optional[list]) -> None:
@@ -531,18 +396,6 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                           f'loss weight {stage.task_loss_weight}', logger='current')
         return stage, it, epoch
 
-    def _features(self, name: str):
-        s_keys, t_keys, multi = self._positions[name]
-        student = [self.student_recorders.get(k) for k in s_keys]
-        teacher = [self.teacher_recorders.get(k) for k in t_keys]
-        return (student, teacher) if multi else (student[0], teacher[0])
-
-    def _references(self, name: str):
-        """The teacher features the point's connectors align to (``align_to``): per student position (a
-        list for a multi-position point), None where a connector reads none."""
-        refs = [self.teacher_recorders.get(k) if k is not None else None for k in self._reference_keys[name]]
-        return refs if self._positions[name][2] else refs[0]
-
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         stage, it, epoch = self.current_stage()
         if stage.points or self.diagnostics is not None:  # a stage without points (AB's, FSP's second) skips it
@@ -561,13 +414,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                     losses[key] = type(value)(scale(v) for v in value)
         factor = self.loss_weight_schedule(it, epoch)
         for name, point in self.distill_points.items():
-            if name not in stage.points:
-                continue
-            student, teacher = self._features(name)
-            losses[f'loss_distill_{name}'] = factor * stage.points[name] * point(
-                student, teacher, data_samples, references=self._references(name))
-        if self.diagnostics is not None:
-            losses.update(self._diagnostics(data_samples))
+            if name in stage.points:
+                losses[f'loss_distill_{name}'] = factor * stage.points[name] * point.compute(
+                    self.student_recorders, self.teacher_recorders, data_samples)
+        if self.diagnostics is not None:  # logged, not optimised: no 'loss' in its keys
+            losses.update(self.diagnostics.compute(self.student_recorders, self.teacher_recorders, data_samples))
         return losses
 
     def parse_losses(self, losses: Dict[str, torch.Tensor]):
@@ -596,14 +447,3 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         weight = getattr(points[name].loss, 'loss_weight', None)
         setting = f'{where}.{name}.loss.loss_weight' + (f'={weight:g}' if isinstance(weight, (int, float)) else '')
         return f'{key} (distillation point {name!r}, {setting})'
-
-    @torch.no_grad()
-    def _diagnostics(self, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
-        """``distill_kl`` (student to teacher) and, for classifiers, ``student_ce`` (to the labels)."""
-        tau = self.diagnostics['tau']
-        s = flatten_classes(self.student_recorders.get(DIAGNOSTICS).float())
-        t = flatten_classes(self.teacher_recorders.get(DIAGNOSTICS).float())
-        out = dict(distill_kl=softmax_kl(s, t, tau).mean())
-        if data_samples and hasattr(data_samples[0], 'gt_label') and s.shape[0] == len(data_samples):
-            out['student_ce'] = F.cross_entropy(s, class_labels(data_samples, s.device))
-        return out

@@ -7,6 +7,8 @@ import torch
 from torch import nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.modules import get_module
+from .teacher_derived import TeacherDerivedTransform
 
 BNLike = Union[nn.Module, Tuple[torch.Tensor, torch.Tensor], Sequence[torch.Tensor]]
 
@@ -67,7 +69,7 @@ def ofd_margin(bn: BNLike) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class MarginReLU(nn.Module):
+class MarginReLU(TeacherDerivedTransform, nn.Module):
     """OFD's teacher transform: ``max(t, m)`` with a per-channel margin ``m`` (see :func:`ofd_margin`).
 
     Negative teacher responses carry little information after the teacher's ReLU, so OFD distils the
@@ -75,8 +77,9 @@ class MarginReLU(nn.Module):
     ``sigma_m(t) = max(t, m_c)``.
 
     The margin is a buffer (saved in checkpoints) that is set by :meth:`init_from_bn` or loaded from a
-    state dict; ``bn`` names the teacher BN (a ``named_modules()`` path) that the distiller resolves and
-    passes to :meth:`init_from_bn`. Computation is in float32 whatever the input dtype.
+    state dict; ``bn`` names the teacher BN (a ``named_modules()`` path) that :meth:`derive_from_teacher`
+    (the :class:`~mmkd.models.transforms.TeacherDerivedTransform` protocol the distiller calls) resolves
+    and passes to :meth:`init_from_bn`. Computation is in float32 whatever the input dtype.
 
     Teachers without BN before the ReLU (e.g. SSD's VGG16) have no Gaussian to read the margin from:
     with ``estimate_batches=N`` the margin is the definition itself, estimated from data,
@@ -144,6 +147,15 @@ class MarginReLU(nn.Module):
         self.negative_count.zero_()
         self.margin.zero_()
         self._margin_set = False
+
+    @torch.no_grad()
+    def derive_from_teacher(self, teacher: nn.Module, reset_estimates: bool = False) -> None:
+        """The margin from the teacher BN named ``bn``; without ``bn``, with ``reset_estimates``, forget the
+        margin estimated from data (:meth:`reset_estimate`)."""
+        if self.bn is not None:
+            self.init_from_bn(get_module(teacher, self.bn, 'teacher'))
+        elif reset_estimates:
+            self.reset_estimate()
 
     @torch.no_grad()
     def _estimate(self, t: torch.Tensor) -> None:
