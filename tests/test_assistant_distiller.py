@@ -185,6 +185,32 @@ def test_one_optimizer_per_step():
             optim_wrapper_cfg=dict(assistant=dict(optimizer=dict(type='SGD', lr=0.1)))))(model)
 
 
+def test_two_feature_distiller_steps_composed_under_one_set_of_keys():
+    from mmkd.models import FeatureDistiller
+    model = build()
+    steps = (model.assistant_step, model.student_step)
+    assert not isinstance(model, FeatureDistiller) and all(isinstance(s, FeatureDistiller) for s in steps)
+    # step 2's student and points are the model's own sub-modules (keys student.*, distill_points.*) ...
+    assert model.student is model.student_step.student and model.distill_points is model.student_step.distill_points
+    assert model.data_preprocessor is model.student_step.data_preprocessor
+    assert dict(model.named_children()).keys() == {'data_preprocessor', 'student', 'distill_points', 'assistant_step'}
+    # ... its teacher, recorders, stages and diagnostics are shown as the model's
+    assert model.teacher is model.student_step.teacher and model.frozen_teacher is model.student_step.frozen_teacher
+    assert model.teacher_recorders is model.student_step.teacher_recorders
+    assert model.stages is model.student_step.stages and model.teacher_identity is None
+    with pytest.raises(AttributeError):
+        model.no_such_attribute
+    model.to(torch.float64)  # both hidden teachers follow
+    assert next(model.teacher.parameters()).dtype == next(model.assistant_step.teacher.parameters()).dtype == \
+        torch.float64
+    model.eval()
+    assert not model.student_step.training and not model.assistant_step.training and not model.student.training
+    model.train()
+    assert model.student_step.training and model.distill_points.training
+    with pytest.raises(RuntimeError, match='AssistantDistiller supports "loss", "predict" and "tensor"'):
+        model(torch.zeros(1, 3, 16, 16), mode='features')
+
+
 def test_bad_configs_fail_at_build():
     with pytest.raises(ValueError, match='exactly one of assistant_iters / assistant_epochs'):
         build(assistant_epochs=2)
@@ -192,6 +218,8 @@ def test_bad_configs_fail_at_build():
         build(assistant_iters=0)
     with pytest.raises(ValueError, match=r"\['assistant'\] use another data_preprocessor than model 'student'"):
         build(assistant=classifier(4, mean=1.0))
+    with pytest.raises(ValueError, match="AssistantDistiller uses the student's data_preprocessor"):
+        build(data_preprocessor=classifier(4, mean=1.0)['data_preprocessor'])
 
 
 # ------------------------------------------------------------------------------ information-flow KD

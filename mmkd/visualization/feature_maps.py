@@ -15,6 +15,7 @@ from mmengine.logging import MMLogger, print_log
 from mmengine.registry import DATASETS, init_default_scope
 
 from mmkd.engine.hooks.checkpoint_guard_hook import CheckpointGuardHook
+from mmkd.models.algorithms.assistant_distiller import AssistantDistiller
 from mmkd.models.algorithms.feature_distiller import FeatureDistiller
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import extract_state_dict, load_checkpoint_file
@@ -149,9 +150,10 @@ def load_distiller(cfg, checkpoint: str, device: str = 'cpu', teacher_bn: Option
     init_default_scope(cfg.get('default_scope', 'mmkd'))
     model_cfg = copy.deepcopy(cfg.model)
     model_cls = MODELS.get(model_cfg.get('type'))
-    if not (isinstance(model_cls, type) and issubclass(model_cls, FeatureDistiller)):
+    if not (isinstance(model_cls, type) and issubclass(model_cls, (FeatureDistiller, AssistantDistiller))):
         raise ValueError(f'the config builds a {model_cfg.get("type")}; feature pictures need a distillation '
-                         'config whose model is an mmkd.FeatureDistiller (or a subclass).')
+                         'config whose model is an mmkd.FeatureDistiller (or a subclass) or an '
+                         'mmkd.AssistantDistiller (its student step).')
     if teacher_bn is not None:
         model_cfg.teacher_bn = teacher_bn
     model = MODELS.build(model_cfg)
