@@ -398,10 +398,10 @@ def logged_messages(run):
 
 
 def test_auto_precision_is_the_first_fast_one_within_tolerance_of_fp32(monkeypatch):
-    from mmkd.models.algorithms import feature_distiller
+    from mmkd.models.algorithms import frozen_teacher
 
     def first_step(fast, **overrides):
-        monkeypatch.setattr(feature_distiller, 'fast_low_precisions', lambda device: list(fast))
+        monkeypatch.setattr(frozen_teacher, 'fast_low_precisions', lambda device: list(fast))
         model = build(teacher_precision='auto', **overrides)
         model.train()
         assert model.teacher_execution is None  # chosen at the first training step

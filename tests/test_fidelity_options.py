@@ -128,13 +128,18 @@ def test_ft_l1_paraphraser_loss_is_the_authors_release():
 # ------------------------------------------------------------------------------------ collaborative
 def test_collaborative_public_objective_matches_a_hand_computation(monkeypatch):
     beta, tau = 0.7, 2.0
+    kd_loss = dict(type='mmkd.KDLoss', tau=tau)
     model = MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta=beta,
-                              tau=tau, beta_weights='hard', soft_t2=False))
+                              kd_loss=kd_loss, soft_t2=False))
     z = [randn(1, 5, seed=10 + h, dtype=torch.float32) for h in range(4)]
     monkeypatch.setattr(model, 'branch_logits', lambda inputs: z)
     losses = model.loss(torch.zeros(1, 3, 16, 16), [ClsDataSample().set_gt_label(2)])
     default = MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta=beta,
-                                tau=tau))
+                                kd_loss=kd_loss))
+    soft_beta = MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta=beta,
+                                  kd_loss=kd_loss, beta_weights='soft'))
+    monkeypatch.setattr(soft_beta, 'branch_logits', lambda inputs: z)
+    soft_losses = soft_beta.loss(torch.zeros(1, 3, 16, 16), [ClsDataSample().set_gt_label(2)])
     monkeypatch.setattr(default, 'branch_logits', lambda inputs: z)
     default_losses = default.loss(torch.zeros(1, 3, 16, 16), [ClsDataSample().set_gt_label(2)])
     for h in range(4):
@@ -144,11 +149,17 @@ def test_collaborative_public_objective_matches_a_hand_computation(monkeypatch):
         ce = ce_by_hand(z[h].tolist(), [2])
         assert losses[f'loss_cls_head{h}'].item() == pytest.approx(beta * ce, rel=1e-5)
         assert losses[f'loss_soft_head{h}'].item() == pytest.approx((1 - beta) * kl, rel=1e-5)
-        # mmkd's default: beta on the soft term, scaled by T^2
-        assert default_losses[f'loss_cls_head{h}'].item() == pytest.approx((1 - beta) * ce, rel=1e-5)
-        assert default_losses[f'loss_soft_head{h}'].item() == pytest.approx(beta * tau ** 2 * kl, rel=1e-5)
+        # mmkd's default: beta on the hard term as the paper, the soft term scaled by T^2
+        assert default_losses[f'loss_cls_head{h}'].item() == pytest.approx(beta * ce, rel=1e-5)
+        assert default_losses[f'loss_soft_head{h}'].item() == pytest.approx((1 - beta) * tau ** 2 * kl, rel=1e-5)
+        # beta_weights='soft': beta on the soft term
+        assert soft_losses[f'loss_cls_head{h}'].item() == pytest.approx((1 - beta) * ce, rel=1e-5)
+        assert soft_losses[f'loss_soft_head{h}'].item() == pytest.approx(beta * tau ** 2 * kl, rel=1e-5)
     with pytest.raises(ValueError, match='beta_weights'):
         MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, beta_weights='x'))
+    with pytest.raises(ValueError, match='has no tau'):
+        MODELS.build(dict(type='mmkd.CollaborativeClassifier', backbone=TINY_R18, head=HEAD, soft_t2=False,
+                          kd_loss=dict(type='mmkd.HintLoss')))
 
 
 # ------------------------------------------------------------------------------------------------ MGD

@@ -222,7 +222,7 @@ def test_okddip_attention_rows_sum_to_one_and_targets_are_the_weighted_sums():
 @pytest.mark.parametrize('leader_target', ['peer_mean', 'target_mean'])
 def test_okddip_loss_terms_match_a_hand_computation(leader_target):
     torch.manual_seed(0)
-    model = okddip_model(num_peers=2, tau=3.0, leader_target=leader_target)
+    model = okddip_model(num_peers=2, kd_loss=dict(type='mmkd.KDLoss', tau=3.0), leader_target=leader_target)
     x, samples = batch()
     labels = [i % 5 for i in range(4)]
     losses = model.loss(x, samples)
@@ -299,6 +299,9 @@ def test_okddip_predicts_and_exports_the_leader():
         okddip_model(num_peers=1)
     with pytest.raises(ValueError, match='leader_target'):
         okddip_model(leader_target='mean')
+    # the attention learns through the peers' targets: a loss that detaches its target is refused
+    with pytest.raises(ValueError, match='detaches its target'):
+        okddip_model(kd_loss=dict(type='mmkd.HintLoss'))
 
 
 # ------------------------------------------------------------------------------------------ configs
@@ -319,7 +322,7 @@ def test_config_builds_the_method(name):
         # the model draws each peer's crop and flip: the training pipeline only packs
         assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline] == ['mmkd.PackClsInputs']
     else:
-        assert model.num_peers == 3 and model.tau == 3.0 and model.predict_branch == 0
+        assert model.num_peers == 3 and model.kd_loss.tau == 3.0 and model.predict_branch == 0
 
 
 SHORT = ['train_cfg.max_iters=2', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',

@@ -55,8 +55,9 @@ def test_seed_table_report_only_reads_finished_runs(tmp_path):
         check=True, capture_output=True, text=True, env=_env(), cwd=ROOT).stdout
     lines = out.splitlines()
     assert lines[0] == 'teacher cls_r50_toy (100 iterations, seed 0): mIoU 50.0'
-    assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |' in lines
-    assert '| d |  | 40.0 | 40.0 |' in lines
+    assert '| s | 20.0 | 30.0 | 25.0 ± 7.1 |  |' in lines
+    # gap closed: (40 - 25) / (50 - 25) = 60%
+    assert '| d |  | 40.0 | 40.0 | 60% |' in lines
     assert not any(p.name.endswith('.pth') for p in tmp_path.rglob('*'))
     with open(tmp_path / 'table.json') as f:
         table = json.load(f)
@@ -94,3 +95,38 @@ def test_seed_table_skip_teacher_refuses_variants_without_a_teacher(tmp_path):
     assert 'needs the trained teacher (configs/cls/cls_r50_toy.py, 100 iterations, seed 0) in the run ' \
         'cache' in proc.stderr
     assert '+ ' not in proc.stdout
+
+
+def test_seed_table_distillation_runs_skip_the_teacher_evaluation(tmp_path, monkeypatch):
+    """Distillation rows whose config has the ``teacher_eval`` switch run with ``teacher_eval=False`` after
+    their own options (the table's teacher row is the teacher's evaluation); the baseline gets neither, and
+    the JSON records only the row's options."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('seed_table', osp.join(ROOT, 'tools', 'analysis', 'seed_table.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    teacher_dir, _, _ = run_dir(osp.join(ROOT, TEACHER), 100, 0, cache_dir=str(tmp_path / 'cache'))
+    _write(osp.join(teacher_dir, 'run.json'), dict(metrics={'accuracy/top1': 50.0}, checkpoint='t.pth',
+                                                   checkpoint_sha256='ab12'))
+    calls = []
+
+    def fake_run(config, work_dir, iters, seed, extra, cwd=None):
+        calls.append((config, osp.basename(work_dir), list(extra)))
+        return {'accuracy/top1': 10.0}
+
+    monkeypatch.setattr(tool.run_cache, 'train_and_test', fake_run)
+    monkeypatch.setattr(sys, 'argv', [
+        'seed_table.py', '--teacher', TEACHER, '--teacher-iters', '100', '--student', 'configs/cls/cls_r18_toy.py',
+        '--distill', 'configs/overhaul_cls_r50_r18_toy.py', '--variant', 'v', 'configs/overhaul_cls_r50_r18_toy.py',
+        'model.teacher_bn=eval', '--iters', '10', '--seeds', '0', '--metric', 'accuracy/top1', '--work-dir',
+        str(tmp_path), '--cache-dir', str(tmp_path / 'cache'), '--json', str(tmp_path / 'table.json')])
+    tool.main()
+    assert calls == [
+        ('configs/cls/cls_r18_toy.py', 'cls_r18_toy_10it_seed0', []),
+        ('configs/overhaul_cls_r50_r18_toy.py', 'overhaul_cls_r50_r18_toy_10it_seed0',
+         ['model.teacher.checkpoint=t.pth', 'teacher_eval=False']),
+        ('configs/overhaul_cls_r50_r18_toy.py', 'v_10it_seed0',
+         ['model.teacher.checkpoint=t.pth', 'model.teacher_bn=eval', 'teacher_eval=False'])]
+    with open(tmp_path / 'table.json') as f:
+        runs = json.load(f)['runs']
+    assert [r.get('options') for r in runs] == [None, [], [], ['model.teacher_bn=eval']]

@@ -214,7 +214,7 @@ def test_collaborative_prediction_and_errors():
 
 # ------------------------------------------------------------------------------------------ rocket
 def test_rocket_hint_value_and_gradient_block():
-    model = rocket_model(hint_weight=0.3)
+    model = rocket_model(kd_loss=dict(type='mmkd.HintLoss', loss_weight=0.6))  # lambda = 0.3
     light = torch.tensor([[1.0, 2.0, 0.0], [0.5, -1.0, 1.0]])
     booster = torch.tensor([[0.0, 2.5, 1.0], [0.5, 0.0, 3.0]])
     # ((1 + 0.25 + 1) + (0 + 1 + 4)) / 2 rows * 0.3
@@ -235,6 +235,10 @@ def test_rocket_hint_value_and_gradient_block():
     unblocked = rocket_model(gradient_block=False)
     unblocked.loss(x, samples)['loss_hint'].backward()
     assert torch.count_nonzero(unblocked.booster_head.fc.weight.grad) > 0
+    with pytest.raises(ValueError, match='negative'):
+        rocket_model(kd_loss=dict(type='mmkd.HintLoss', loss_weight=-0.2))
+    with pytest.raises(ValueError, match='loss config'):
+        rocket_model(kd_loss=0.1)
 
 
 def test_rocket_predicts_with_the_light_net_and_checks_channels():
@@ -298,7 +302,7 @@ def test_config_builds_the_papers_settings(name):
     elif 'collaborative/' in name:
         assert model.num_heads == 4 and model.kd_loss.tau == 2.0 and model.beta == 0.5 and model.rescale_grad
     else:
-        assert model.gradient_block and model.predict_net == 'light'
+        assert model.gradient_block and model.predict_net == 'light' and model.kd_loss.loss_weight == 0.2
         assert len(model.booster.layer3) == 6  # ResNet-34 stages
     # the toy and full configs differ in data and schedule only
     twin = name.replace('_cifar100.py', '_toy.py') if name in FULL else None

@@ -232,7 +232,7 @@ def test_without_teacher_weights_the_checkpoint_keeps_its_margins(tmp_path, run_
     """Built without its teacher's weights, a distiller takes its margins from the checkpoint: nothing is
     re-derived from the random teacher, and the checkpoint's teacher is not checked against it."""
     from mmkd.engine.hooks import CheckpointGuardHook
-    from mmkd.models.algorithms.feature_distiller import without_teacher_weights
+    from mmkd.models.algorithms.frozen_teacher import without_teacher_weights
     from mmkd.utils.strict_loading import load_test_checkpoint
     cfg = Config.fromfile(run_dir.config)
     cfg.model.teacher.checkpoint = str(tmp_path / 'missing.pth')

@@ -15,8 +15,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmkd.models.algorithms import feature_distiller
-from mmkd.models.algorithms.feature_distiller import relative_error
+from mmkd.models.algorithms import frozen_teacher
+from mmkd.models.algorithms.frozen_teacher import relative_error
 from mmkd.models.recorders import Float32Norms
 from mmkd.registry import MODELS
 
@@ -54,7 +54,7 @@ def loss_side_teacher_features(model):
 def test_auto_teacher_features_of_shipped_ofd_configs_within_1e_2_of_fp32(config, teacher_bn, monkeypatch):
     monkeypatch.chdir(REPO)  # teacher config paths are relative to the repository root
     # bf16 as on a CPU with AVX512-BF16/AMX (CPU autocast computes bf16 on any CPU, only slower)
-    monkeypatch.setattr(feature_distiller, 'fast_low_precisions', lambda device: ['bf16'])
+    monkeypatch.setattr(frozen_teacher, 'fast_low_precisions', lambda device: ['bf16'])
     num, size, expected = SHIPPED_OFD[config]
     auto = build(config, teacher_bn, 'auto')
     torch.manual_seed(0)
@@ -64,7 +64,7 @@ def test_auto_teacher_features_of_shipped_ofd_configs_within_1e_2_of_fp32(config
     features = loss_side_teacher_features(auto)
     last = list(auto.distill_points)[-1]
     last_dtype = auto.teacher_recorders.get(last).dtype
-    auto._run_teacher(inputs, None, 'fp32')  # the same teacher and batch in fp32
+    auto.frozen_teacher.run(inputs, None, 'fp32')  # the same teacher and batch in fp32
     reference = loss_side_teacher_features(auto)
 
     precision = auto.teacher_execution['precision']

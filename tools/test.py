@@ -10,7 +10,7 @@ import sys
 from mmengine.runner import Runner
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
-from mmkd.models.algorithms.feature_distiller import without_teacher_weights  # noqa: E402
+from mmkd.models.algorithms.frozen_teacher import without_teacher_weights  # noqa: E402
 from mmkd.utils import setup_runtime  # noqa: E402
 from mmkd.utils.strict_loading import CheckpointMismatchError, load_test_checkpoint  # noqa: E402
 

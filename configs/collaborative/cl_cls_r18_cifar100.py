@@ -3,7 +3,7 @@
 # Hierarchical (ILR) sharing: stem + stages 1-2 shared, 2 groups with their own stage 3, each forking
 # into 2 heads with their own stage 4 + fc: 4 heads. Every fork reads grad_scale(parent, 1/2)
 # (backpropagation rescaling), so the trunk receives the mean of the 4 heads' gradients. Loss per head:
-#   (1 - beta) * CE(z_h, y) + beta * T^2 * KL(softmax(mean_{j != h} z_j / T) || softmax(z_h / T)),
+#   beta * CE(z_h, y) + (1 - beta) * T^2 * KL(softmax(mean_{j != h} z_j / T) || softmax(z_h / T)),
 # T = 2, beta = 0.5, the target detached. Evaluation and export use head 0 (predict_head='mean' averages).
 _base_ = [
     '../_base_/models/cls_r18_cifar.py', '../_base_/datasets/cifar100.py',
@@ -14,7 +14,7 @@ model = dict(
     type='mmkd.CollaborativeClassifier',
     split_stages=(2, 3),
     fan_outs=(2, 2),
-    tau=2.0,
+    kd_loss=dict(type='mmkd.KDLoss', tau=2.0),
     beta=0.5,
     rescale_grad=True,
     predict_head=0)

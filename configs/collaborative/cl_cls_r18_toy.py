@@ -9,7 +9,7 @@ model = dict(
     type='mmkd.CollaborativeClassifier',
     split_stages=(2, 3),
     fan_outs=(2, 2),
-    tau=2.0,
+    kd_loss=dict(type='mmkd.KDLoss', tau=2.0),
     beta=0.5,
     rescale_grad=True,
     predict_head=0,

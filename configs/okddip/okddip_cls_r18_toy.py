@@ -11,7 +11,7 @@ model = dict(
     type='mmkd.OKDDipClassifier',
     num_peers=3,
     shared_stages=3,
-    tau=3.0,
+    kd_loss=dict(type='mmkd.KDLoss', tau=3.0),
     leader_target='peer_mean',
     predict_branch=0,
     head=dict(num_classes=10))

@@ -13,7 +13,7 @@ _base_ = [
 model = dict(
     type='mmkd.RocketClassifier',
     shared_stages=1,
-    hint_weight=0.1,
+    kd_loss=dict(type='mmkd.HintLoss', loss_weight=0.2),  # 1/2 ||l - z||^2 per sample: lambda = 0.1
     gradient_block=True,
     predict_net='light',
     booster_backbone=dict(

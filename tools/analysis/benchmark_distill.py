@@ -50,7 +50,7 @@ from mmengine.runner.utils import set_random_seed
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd import compat  # noqa: E402
-from mmkd.models.algorithms.feature_distiller import set_frozen_teacher_mode  # noqa: E402
+from mmkd.models.algorithms.frozen_teacher import set_frozen_teacher_mode  # noqa: E402
 from mmkd.registry import MODELS  # noqa: E402
 from mmkd.utils.config import load_config, load_model_config  # noqa: E402
 

@@ -5,7 +5,8 @@ can be reproduced by hand); finished runs are reused, so an interrupted table re
 trained once per machine in the run cache outside the clone (``mmkd.utils.run_cache``, keyed by its
 resolved config, iterations, seed, starting weights and data) and reused by every table. The iteration
 schedule of each config is rescaled to ``--iters`` (``max_iters``, ``val_interval``, the checkpoint
-interval and every iteration-based scheduler's ``end`` / ``T_max``).
+interval and every iteration-based scheduler's ``end`` / ``T_max``). Distillation runs do not evaluate
+their teacher before training (``teacher_eval=False``): the table's teacher row is that evaluation.
 
 Example (the classification OFD table of docs/results.md)::
 
@@ -23,6 +24,7 @@ from typing import Optional
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd.utils import run_cache  # noqa: E402
+from mmkd.utils.config import load_config  # noqa: E402
 from mmkd.utils.run_cache import cached_run  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -65,15 +67,22 @@ def train_and_test(config: str, work_dir: str, iters: int, seed: int, extra: lis
     return run_cache.train_and_test(config, work_dir, iters, seed, extra, cwd=ROOT)
 
 
-def row(name: str, values: list) -> str:
-    """A markdown row: one cell per seed (blank where the run is missing), then mean ± sample std."""
+def row(name: str, values: list, gap: Optional[tuple] = None) -> str:
+    """A markdown row: one cell per seed (blank where the run is missing), mean ± sample std, and with
+    ``gap = (baseline mean, teacher)`` a last cell with the share of the teacher-student gap the mean
+    closes, (mean - baseline) / (teacher - baseline) (blank for ``gap=()`` or an unknown baseline/teacher)."""
     cells = ' | '.join('' if v is None else f'{v:.1f}' for v in values)
     done = [v for v in values if v is not None]
     if len(done) > 1:
         spread = f'{statistics.mean(done):.1f} ± {statistics.stdev(done):.1f}'
     else:
         spread = f'{done[0]:.1f}' if done else '-'
-    return f'| {name} | {cells} | {spread} |'
+    if gap is None:
+        return f'| {name} | {cells} | {spread} |'
+    closed = ''
+    if len(gap) == 2 and done and None not in gap and gap[1] != gap[0]:
+        closed = f'{round(100 * (statistics.mean(done) - gap[0]) / (gap[1] - gap[0]))}%'
+    return f'| {name} | {cells} | {spread} | {closed} |'
 
 
 def main():
@@ -118,6 +127,8 @@ def main():
                 if teacher_ckpt is None and not args.report_only:
                     raise FileNotFoundError('distillation rows need the teacher; it is not trained')
                 extra += [f'model.teacher.checkpoint={teacher_ckpt}'] + options
+                if not args.report_only and 'teacher_eval' in load_config(config):  # the teacher row is that
+                    extra.append('teacher_eval=False')
             value = metric(train_and_test(config, run_dir, args.iters, seed, extra, args.report_only),
                            config)
             values.append(value)
@@ -126,13 +137,16 @@ def main():
                                     metric=args.metric, value=value, options=options or [],
                                     teacher_checkpoint_sha256=teacher_sha if options is not None
                                     else None))
-        rows.append(row(label, values))
+        if options is None:
+            done = [v for v in values if v is not None]
+            baseline = statistics.mean(done) if done else None
+        rows.append(row(label, values, () if options is None else (baseline, teacher)))
 
     seeds = ' | '.join(f'seed {s}' for s in args.seeds)
     lines = [f'teacher {stem(args.teacher)} ({args.teacher_iters} iterations, seed {args.teacher_seed}): '
              f'{args.metric} ' + ('not trained' if teacher is None else f'{teacher:.1f}'), '',
-             f'| student ({args.iters} iterations) | {seeds} | mean ± std |',
-             '| --- |' + ' ---: |' * (len(args.seeds) + 1)] + rows
+             f'| student ({args.iters} iterations) | {seeds} | mean ± std | gap closed |',
+             '| --- |' + ' ---: |' * (len(args.seeds) + 2)] + rows
     text = '\n'.join(lines)
     print(text)
     if args.out:

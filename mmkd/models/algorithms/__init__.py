@@ -4,11 +4,12 @@ from .dcm import DCM
 from .distill_point import DistillPoint
 from .distill_stages import DistillStage, DistillStages
 from .feature_distiller import FeatureDistiller
+from .frozen_teacher import FrozenTeacher
 from .kdcl import KDCL
 from .loss_weight_schedule import LossWeightSchedule
 from .mutual_learning import MutualLearning
 
 __all__ = [
     'AssistantDistiller', 'Codistillation', 'DCM', 'DistillPoint', 'DistillStage', 'DistillStages',
-    'FeatureDistiller', 'KDCL', 'LossWeightSchedule', 'MutualLearning'
+    'FeatureDistiller', 'FrozenTeacher', 'KDCL', 'LossWeightSchedule', 'MutualLearning'
 ]

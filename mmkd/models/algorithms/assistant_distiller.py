@@ -13,6 +13,7 @@ from mmkd.utils.config import load_model_config
 from mmkd.utils.progress import progress_from, training_progress
 from ..utils import check_shared_preprocessor
 from .feature_distiller import FeatureDistiller, ForwardResults
+from .frozen_teacher import FrozenTeacher
 
 SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_precision_tolerance',
                  'teacher_channels_last', 'truncate_teacher')
@@ -91,10 +92,12 @@ class AssistantDistiller(FeatureDistiller):
         self.register_buffer('step2_origin', torch.tensor([-1, -1], dtype=torch.long))
         self._teacher_synced = False
 
-    @staticmethod
-    def _load_teacher(teacher: nn.Module, checkpoint: Optional[str]) -> None:
-        print_log('AssistantDistiller: the student\'s teacher is the assistant; its weights are copied from '
-                  'the assistant when step 2 begins', logger='current')
+    def _build_teacher(self, teacher: dict, **kwargs) -> FrozenTeacher:
+        """The student's teacher: the assistant's architecture, its weights copied from the assistant when
+        step 2 begins (:meth:`load_teacher_state`)."""
+        return super()._build_teacher(teacher, weights_note='AssistantDistiller: the student\'s teacher is the '
+                                      'assistant; its weights are copied from the assistant when step 2 begins',
+                                      **kwargs)
 
     @property
     def assistant(self) -> nn.Module:

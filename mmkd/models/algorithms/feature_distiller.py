@@ -1,87 +1,33 @@
 """The distiller: a frozen teacher, a student, and distillation points between their features."""
 import copy
 import inspect
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.dist import broadcast_object_list, get_world_size, is_distributed
 from mmengine.logging import print_log
-from mmengine.model import BaseModel, revert_sync_batchnorm
+from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmkd.registry import MODELS
 from mmkd.utils.checkpoint import load_weights
-from mmkd.utils.config import load_model_config
-from mmkd.utils.device import fast_low_precisions
 from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from mmkd.utils.modules import get_module, image_size
 from mmkd.utils.progress import training_progress
-from mmkd.utils.teacher_identity import teacher_identity
 from ..losses.base import DistillLoss
 from ..losses.utils import class_labels, flatten_classes, softmax_kl
-from ..recorders import AutocastAfterFirstRecord, Float32Norms, ForwardTruncator, RecorderManager
+from ..recorders import RecorderManager
 from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
+from .frozen_teacher import FrozenTeacher, check_teacher_options, local_norms
 from .loss_weight_schedule import LossWeightSchedule
 
-TEACHER_DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
-# '<dtype>-deep': float32 up to the teacher's first recorded feature, <dtype> autocast after it
-TEACHER_PRECISIONS = ('fp32', 'bf16', 'fp16', 'bf16-deep', 'fp16-deep')
 POINT_KEYS = ('student', 'teacher', 'connector', 'teacher_transform', 'loss')
 DIAGNOSTICS = '_diagnostics'
 ForwardResults = Union[Dict[str, torch.Tensor], List[BaseDataElement], torch.Tensor]
-_teacher_weights = dict(load=True)
-
-
-@contextmanager
-def without_teacher_weights():
-    """Distillers built in this block read no teacher checkpoint (their teachers keep random weights).
-
-    For evaluation (``tools/test.py``): a distiller checkpoint holds everything its student and the
-    distillation points need, and only the student is evaluated, so the teacher file need not exist.
-    Such distillers record no teacher, so loading a checkpoint re-derives nothing from the random teacher.
-    """
-    previous = _teacher_weights['load']
-    _teacher_weights['load'] = False
-    try:
-        yield
-    finally:
-        _teacher_weights['load'] = previous
-
-
-def relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
-    """||value - reference|| / ||reference|| (L2 over all elements); inf when ``value`` is not finite."""
-    if not torch.isfinite(value).all():
-        return float('inf')
-    return ((value.double() - reference.double()).norm() / reference.double().norm().clamp_min(1e-30)).item()
-
-
-def set_frozen_teacher_mode(teacher: nn.Module, teacher_bn: str) -> nn.Module:
-    """Put a frozen teacher in eval mode, its BatchNorm layers with ``teacher_bn='train'`` in train mode
-    without running-statistics updates (batch statistics, buffers untouched). Returns ``teacher``."""
-    teacher.eval()
-    if teacher_bn == 'train':
-        for module in teacher.modules():
-            if isinstance(module, _BatchNorm):
-                module.train()
-                module.track_running_stats = False
-    return teacher
-
-
-def local_norms(model: nn.Module) -> nn.Module:
-    """``model`` with its SyncBatchNorm layers (mmseg's ``SyncBN``) turned into BatchNorm when no process group
-    is initialised; unchanged under distributed training.
-
-    MMEngine's Runner does the same to the model it trains in one process, after the model is built: that
-    reaches the student but not the teacher (kept out of the module tree), and the new layers would not carry
-    the recorders' hooks. Done here, before any hook is attached, both models get the same layers and the
-    Runner finds nothing left to replace."""
-    return model if is_distributed() else revert_sync_batchnorm(model)
 
 
 @MODELS.register_module()
@@ -91,8 +37,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     One training step: the student's data preprocessor prepares the batch once; the teacher runs
     under ``torch.no_grad()`` with its recorders armed; the student runs in ``loss`` mode with its
     recorders armed; each distillation point adds ``loss_distill_<name>``. Validation, test and
-    prediction are the student's. The teacher is kept out of ``parameters()``, ``state_dict()``, the
-    optimizer and DDP: it is reloaded from its own checkpoint whenever the distiller is built.
+    prediction are the student's. The teacher is a :class:`FrozenTeacher` (built, loaded, frozen, its inputs
+    re-normalised, run in its precision and truncated there; :attr:`frozen_teacher`) kept out of
+    ``parameters()``, ``state_dict()``, the optimizer and DDP: it is reloaded from its own checkpoint whenever
+    the distiller is built. The distiller owns the student, the distillation points (which teacher features
+    are recorded and how the losses see them), the stages, the loss-weight schedule and the diagnostics.
     Training stops at the first non-finite loss, naming the point; negative loss weights are refused.
 
     Args:
@@ -160,42 +109,23 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                  init_cfg: Optional[dict] = None):
         check_shared_preprocessor(type(self).__name__, dict(student=student.get('data_preprocessor')),
                                   data_preprocessor, role='student')
-        if teacher_bn not in ('train', 'eval'):
-            raise ValueError(f"teacher_bn must be 'train' or 'eval', got {teacher_bn!r}")
-        if teacher_precision not in TEACHER_PRECISIONS and teacher_precision != 'auto':
-            raise ValueError(f'teacher_precision must be auto, {", ".join(TEACHER_PRECISIONS)}; '
-                             f'got {teacher_precision!r}')
-        if not teacher_precision_tolerance > 0:
-            raise ValueError(f'teacher_precision_tolerance must be > 0, got {teacher_precision_tolerance!r}')
+        check_teacher_options(teacher_bn, teacher_precision, teacher_precision_tolerance,
+                              names=('teacher_bn', 'teacher_precision', 'teacher_precision_tolerance'))
         if not distill_points:
             raise ValueError('distill_points is empty: declare at least one point.')
         student_model = local_norms(MODELS.build(student))
         super().__init__(data_preprocessor=student_model.data_preprocessor, init_cfg=init_cfg)
         self.student = student_model
         self.student_checkpoint = student_checkpoint
-        self.teacher_bn = teacher_bn
         self.input_size = image_size(input_size)
         self.loss_weight_schedule = LossWeightSchedule(**(loss_weight_schedule or {}))
-
-        teacher = dict(teacher)
-        unknown = set(teacher) - {'config', 'checkpoint', 'cfg_options'}
-        if unknown or 'config' not in teacher or 'checkpoint' not in teacher:
-            raise ValueError('teacher must be dict(config=<model dict or config path>, checkpoint=<path '
-                             f'or URL or None>, cfg_options=<optional>); got keys {sorted(teacher)}')
-        teacher_model = local_norms(MODELS.build(load_model_config(teacher['config'], teacher.get('cfg_options'))))
-        self.teacher_checkpoint = teacher['checkpoint']
-        self.teacher_identity = None  # recorded in the run's checkpoints
-        if _teacher_weights['load']:
-            self._load_teacher(teacher_model, self.teacher_checkpoint)
-            self.teacher_identity = teacher_identity(self.teacher_checkpoint)
-        elif self.teacher_checkpoint is not None:
-            print_log(f'teacher weights not read ({self.teacher_checkpoint}): only the student is evaluated',
-                      logger='current')
-        teacher_model.requires_grad_(False)
+        frozen_teacher = self._build_teacher(
+            teacher, student_preprocessor=self.student.data_preprocessor, bn_mode=teacher_bn,
+            precision=teacher_precision, precision_tolerance=teacher_precision_tolerance,
+            channels_last=teacher_channels_last, truncate=truncate_teacher)
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
-        object.__setattr__(self, '_teacher', teacher_model)
+        object.__setattr__(self, '_frozen_teacher', frozen_teacher)
         self._predict_with_teacher = False
-        self._flip_channels, self._input_shift, self._input_scale = self._renormalisation(teacher_model)
 
         self._positions = {}  # point name -> (student recorder names, teacher recorder names, multi)
         # point name -> per student position, the teacher recorder of its connector's `align_to` (or None)
@@ -218,25 +148,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 recorder_cfgs[side].update(
                     {DIAGNOSTICS: self._recorder_cfgs(self.diagnostics[side], side, 'diagnostics')['diagnostics']})
         self.student_recorders = RecorderManager(recorder_cfgs['student'])
-        self.teacher_recorders = RecorderManager(recorder_cfgs['teacher'])
         self.student_recorders.prepare(self.student, model_name='student')
-        self.teacher_recorders.prepare(self.teacher, model_name='teacher')
-        self.distill_points, teacher_calls = self._build_points(distill_points)
+        self._frozen_teacher.attach_recorders(recorder_cfgs['teacher'])
+        self.distill_points = self._build_points(distill_points)
         self.stages = DistillStages(stages, list(distill_points))
         self._stage = None
-        self._truncator = (ForwardTruncator(self.teacher, self.teacher_recorders, teacher_calls)
-                           if truncate_teacher else None)
-        self._autocast_switch = AutocastAfterFirstRecord(self.teacher, self.teacher_recorders, teacher_calls)
-        self._float32_norms = Float32Norms(self.teacher)
-        self.teacher_precision = teacher_precision
-        self.teacher_precision_tolerance = teacher_precision_tolerance
-        self.teacher_channels_last = teacher_channels_last
-        # resolved on the first training forward, when the device and a batch are known
-        self._teacher_execution = None  # precision name the teacher runs in
-        self._teacher_memory_format = torch.contiguous_format
-        # 'auto' only: precision -> {teacher position: relative L2 error against fp32} on the first batch
-        self.teacher_precision_errors: Dict[str, Dict[str, float]] = {}
-        self._set_teacher_mode()
 
     # ----------------------------------------------------------------------------------------- build
     @staticmethod
@@ -294,24 +210,72 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         diagnostics.setdefault('tau', 1.0)
         return diagnostics
 
-    @staticmethod
-    def _load_teacher(teacher: nn.Module, checkpoint: Optional[str]) -> None:
-        if checkpoint is None:
-            print_log('teacher.checkpoint is None: distilling from a randomly initialised teacher',
-                      logger='current', level=30)
-        else:
-            load_weights(teacher, checkpoint, 'teacher')
+    def _build_teacher(self, teacher: dict, **kwargs) -> FrozenTeacher:
+        """The frozen teacher of ``teacher=dict(config=..., checkpoint=..., cfg_options=...)``; ``kwargs``:
+        the other :class:`FrozenTeacher` arguments, from the distiller's ``teacher_*`` options."""
+        return FrozenTeacher.from_cfg(teacher, **kwargs)
+
+    # ------------------------------------------------------------------ the frozen teacher's face
+    @property
+    def frozen_teacher(self) -> FrozenTeacher:
+        """The teacher component: network, weights, BN mode, input re-normalisation, precision, recording."""
+        return self._frozen_teacher
 
     @property
     def teacher(self) -> nn.Module:
-        return self._teacher
+        """The teacher network."""
+        return self._frozen_teacher.module
+
+    @property
+    def teacher_recorders(self) -> RecorderManager:
+        return self._frozen_teacher.recorders
+
+    @property
+    def teacher_checkpoint(self) -> Optional[str]:
+        return self._frozen_teacher.checkpoint
+
+    @property
+    def teacher_identity(self) -> Optional[dict]:
+        """``dict(checkpoint=..., sha256=...)`` of the teacher's checkpoint, recorded in the run's checkpoints;
+        None when no checkpoint was read."""
+        return self._frozen_teacher.identity
+
+    @property
+    def teacher_bn(self) -> str:
+        return self._frozen_teacher.bn_mode
+
+    @property
+    def teacher_precision(self) -> str:
+        return self._frozen_teacher.precision
+
+    @property
+    def teacher_precision_tolerance(self) -> float:
+        return self._frozen_teacher.precision_tolerance
+
+    @property
+    def teacher_channels_last(self) -> Optional[bool]:
+        return self._frozen_teacher.channels_last
+
+    @property
+    def teacher_precision_errors(self) -> Dict[str, Dict[str, float]]:
+        """``'auto'`` only: precision -> {teacher position: relative L2 error against fp32} on the first batch."""
+        return self._frozen_teacher.precision_errors
+
+    @property
+    def teacher_execution(self) -> Optional[dict]:
+        """How the teacher runs in training, once the first training step chose it (else None):
+        ``dict(precision=..., channels_last=..., truncated=...)``."""
+        return self._frozen_teacher.execution
+
+    def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The student's preprocessed batch re-normalised for the teacher (:meth:`FrozenTeacher.inputs`)."""
+        return self._frozen_teacher.inputs(inputs)
 
     @torch.no_grad()
     def load_teacher_state(self, state_dict: Dict[str, torch.Tensor]) -> None:
         """Replace the teacher's weights (exact keys) and re-derive the teacher transforms computed from its
         BN (OFD's margins), as if the distiller had been built with these weights."""
-        self._teacher.load_state_dict(state_dict, strict=True)
-        self._teacher_execution = None  # another teacher: choose its precision anew
+        self._frozen_teacher.load_state(state_dict)  # another teacher: its precision is chosen anew
         for point in self.distill_points.values():
             if point.teacher_transform is not None:
                 self._derive_transform(point.teacher_transform, reset_estimates=False)
@@ -322,7 +286,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         ``reset_estimates``, margins estimated from data estimated anew."""
         for module in transform.modules():
             if getattr(module, 'bn', None) is not None and hasattr(module, 'init_from_bn'):
-                module.init_from_bn(get_module(self._teacher, module.bn, 'teacher'))
+                module.init_from_bn(get_module(self.teacher, module.bn, 'teacher'))
             elif reset_estimates and hasattr(module, 'reset_estimate'):
                 module.reset_estimate()
 
@@ -340,46 +304,19 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                         for k, v in transform.state_dict().items()})
         return out
 
-    def _renormalisation(self, teacher: nn.Module):
-        """Channel flip, shift and scale that turn student-normalised inputs into teacher-normalised ones.
-
-        x_t = (P(x_s * std_s + mean_s) - mean_t) / std_t, when the two preprocessors normalise differently
-        (e.g. mmdet's SSD300 VGG16 uses std 1, ResNet configs the ImageNet std). P reverses the channel order
-        when one preprocessor converts BGR to RGB and the other does not (mmdet's caffe-style ResNet configs
-        read BGR images); otherwise it is the identity. Returns (flip, shift, scale); shift and scale are None
-        when the normalisations agree.
-        """
-        stats = []
-        for model in (self.student, teacher):
-            pre = getattr(model, 'data_preprocessor', None)
-            stats.append((getattr(pre, 'mean', None), getattr(pre, 'std', None),
-                          bool(getattr(pre, '_channel_conversion', False))))
-        (mean_s, std_s, rgb_s), (mean_t, std_t, rgb_t) = stats
-        flip = rgb_s != rgb_t
-        if any(v is None for v in (mean_s, std_s, mean_t, std_t)):
-            return flip, None, None
-        if flip:
-            mean_s, std_s = mean_s.flip(0), std_s.flip(0)
-        if torch.equal(mean_s, mean_t) and torch.equal(std_s, std_t):
-            return flip, None, None
-        return flip, (mean_s - mean_t) / std_t, std_s / std_t
-
     @torch.no_grad()
     def _dry_run(self):
-        """One forward of both networks on a random batch: check positions, get feature shapes.
+        """One forward of both networks on a random batch: check positions, get feature shapes (the
+        teacher's also counts its recorded modules' calls, for truncation and the ``-deep`` precisions).
 
-        Returns student shapes, teacher shapes and the teacher recorders' call counts in a full forward.
+        Returns student shapes and teacher shapes.
         """
-        shapes = []
-        for model, recorders in ((self.student, self.student_recorders),
-                                 (self.teacher, self.teacher_recorders)):
-            dry_forward(model, self.input_size, recorders)
-            shapes.append({name: recorders.get(name).shape for name in recorders.names})
-        calls = {name: r.num_calls for name, r in self.teacher_recorders.recorders.items()}
-        return shapes[0], shapes[1], calls
+        dry_forward(self.student, self.input_size, self.student_recorders)
+        student_shapes = {name: self.student_recorders.get(name).shape for name in self.student_recorders.names}
+        return student_shapes, self._frozen_teacher.dry_run(self.input_size)
 
     def _build_points(self, points: Dict[str, dict]) -> nn.ModuleDict:
-        student_shapes, teacher_shapes, teacher_calls = self._dry_run()
+        student_shapes, teacher_shapes = self._dry_run()
         if self.diagnostics is not None:
             s_shape, t_shape = student_shapes[DIAGNOSTICS], teacher_shapes[DIAGNOSTICS]
             if s_shape != t_shape:
@@ -428,7 +365,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             self._check_point(dp, s_shapes if multi else s_shapes[0], t_shapes if multi else t_shapes[0],
                               where, r_shapes if multi else r_shapes[0])
             built[name] = dp
-        return built, teacher_calls
+        return built
 
     @staticmethod
     def _build_per_position(cfg, num: int, key: str, where: str) -> list:
@@ -497,16 +434,13 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     # ------------------------------------------------------------------------------ teacher handling
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
-        self._teacher._apply(fn, *args, **kwargs)
+        self._frozen_teacher._apply(fn, *args, **kwargs)
         return self
 
-    def _set_teacher_mode(self) -> None:
-        """Teacher in eval mode, except BN in ``train`` BN mode: batch statistics, no buffer updates."""
-        set_frozen_teacher_mode(self._teacher, self.teacher_bn)
-
     def train(self, mode: bool = True):
+        """The student and the points in ``mode``; the teacher stays frozen (:meth:`FrozenTeacher.train`)."""
         super().train(mode)
-        self._set_teacher_mode()
+        self._frozen_teacher.train()
         return self
 
     def init_weights(self) -> None:
@@ -525,78 +459,11 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     def predict_with_teacher(self):
         """Within the context, ``predict``/``tensor`` modes run the teacher (to evaluate it)."""
         self._predict_with_teacher = True
-        self._set_teacher_mode()
-        bn_modes = [(m, m.training) for m in self._teacher.modules() if isinstance(m, _BatchNorm)]
-        self._teacher.eval()
         try:
-            yield
+            with self._frozen_teacher.evaluating():
+                yield
         finally:
             self._predict_with_teacher = False
-            for module, training in bn_modes:
-                module.train(training)
-
-    def _resolve_teacher_execution(self, inputs: torch.Tensor, data_samples: Optional[list]) -> str:
-        """Pick the teacher's precision (measured on this batch for ``'auto'``) and memory format once, on the
-        device training runs on, and log the choice and why."""
-        if self._teacher_execution is None:
-            device = inputs.device
-            if self.teacher_precision == 'auto':
-                precision, why = self._choose_teacher_precision(inputs, data_samples)
-                if get_world_size() > 1:  # every process runs the teacher as the first one measured
-                    choice = [precision, why]
-                    broadcast_object_list(choice, src=0)
-                    precision, why = choice[0], choice[1] + ' (measured by process 0)'
-            else:
-                precision, why = self.teacher_precision, 'as configured'
-            self._teacher_execution = precision
-            self._set_teacher_memory_format(self._uses_channels_last(precision))
-            print_log(f'teacher forward on {device.type}: {precision} (teacher_precision='
-                      f'{self.teacher_precision!r}: {why}), channels_last={self._uses_channels_last(precision)}, '
-                      f'truncated={self._truncator is not None}', logger='current')
-        return self._teacher_execution
-
-    @property
-    def teacher_execution(self) -> Optional[dict]:
-        """How the teacher runs in training, once the first training step chose it (else None):
-        ``dict(precision=..., channels_last=..., truncated=...)``."""
-        if self._teacher_execution is None:
-            return None
-        return dict(precision=self._teacher_execution,
-                    channels_last=self._teacher_memory_format is torch.channels_last,
-                    truncated=self._truncator is not None)
-
-    def _uses_channels_last(self, precision: str) -> bool:
-        if self.teacher_channels_last is not None:
-            return self.teacher_channels_last
-        return precision != 'fp32'
-
-    def _set_teacher_memory_format(self, channels_last: bool) -> None:
-        memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        if memory_format is not self._teacher_memory_format:
-            self._teacher.to(memory_format=memory_format)
-            self._teacher_memory_format = memory_format
-
-    @torch.no_grad()
-    def _choose_teacher_precision(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Tuple[str, str]:
-        """``'auto'``: the first of the device's fast precisions, then their ``-deep`` forms, whose teacher
-        features at every distillation point (after the teacher transforms) are within the tolerance of
-        float32 on this batch; float32 when none is. Returns the precision and the reason, with the errors."""
-        fast = fast_low_precisions(inputs.device)
-        if not fast:
-            return 'fp32', f'{inputs.device.type} computes neither bf16 nor fp16 natively'
-        tolerance = self.teacher_precision_tolerance
-        errors = self.measure_teacher_precisions(inputs, data_samples, fast + [f'{p}-deep' for p in fast],
-                                                 stop_within=tolerance)
-        self.teacher_precision_errors = errors
-        tried = []
-        for precision, errs in errors.items():
-            worst = max(errs, key=errs.get)
-            tried.append(f'{precision} {errs[worst]:.1e} at {worst!r}')
-            if errs[worst] <= tolerance:
-                return precision, (f'the first precision within {tolerance:g} (relative L2) of fp32 at every '
-                                   f'distillation point on the first batch: {", ".join(tried)}')
-        return 'fp32', (f'no fast precision within {tolerance:g} (relative L2) of fp32 at every distillation '
-                        f'point on the first batch: {", ".join(tried)}')
 
     @torch.no_grad()
     def measure_teacher_precisions(self, inputs: torch.Tensor, data_samples: Optional[list],
@@ -614,22 +481,13 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         Returns:
             dict: precision -> {teacher position name: relative error}; inf where a feature is not finite.
         """
-        reference = self._point_features(inputs, data_samples, 'fp32')
-        out = {}
-        for precision in precisions:
-            features = self._point_features(inputs, data_samples, precision)
-            out[precision] = {key: relative_error(features[key], ref) for key, ref in reference.items()}
-            if stop_within is not None and max(out[precision].values()) <= stop_within:
-                break
-        return out
+        return self._frozen_teacher.measure_precisions(inputs, data_samples, precisions,
+                                                       self._point_teacher_features, stop_within)
 
-    def _point_features(self, inputs: torch.Tensor, data_samples: Optional[list],
-                        precision: str) -> Dict[str, torch.Tensor]:
-        """Teacher features of every distillation point as its loss sees them (float32, after the teacher
-        transform, which runs in eval mode so that margins estimated from data are not updated), by teacher
-        recorder name, from one forward in ``precision``."""
-        self._set_teacher_memory_format(self._uses_channels_last(precision))
-        self._run_teacher(inputs, data_samples, precision)
+    def _point_teacher_features(self) -> Dict[str, torch.Tensor]:
+        """The recorded teacher features of every distillation point as its loss sees them (float32, after
+        the teacher transform, which runs in eval mode so that margins estimated from data are not updated),
+        by teacher recorder name."""
         out = {}
         for name, point in self.distill_points.items():
             t_keys = self._positions[name][1]
@@ -648,54 +506,16 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                 out[key] = feature
         return out
 
-    def _run_teacher(self, inputs: torch.Tensor, data_samples: Optional[list], precision: str) -> None:
-        """One recorded teacher forward in ``precision`` (``'fp32'``, ``'bf16'``, ``'bf16-deep'``, ...)."""
-        dtype = TEACHER_DTYPES[precision.split('-')[0]]
-        inputs = self.teacher_inputs(inputs)
-        if self._teacher_memory_format is torch.channels_last and inputs.dim() == 4:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-        device_type = inputs.device.type
-        if dtype == torch.float32:
-            autocast = nullcontext()
-        elif precision.endswith('-deep'):
-            autocast = self._autocast_switch.armed(device_type, dtype)
-        else:
-            autocast = torch.autocast(device_type, dtype=dtype)
-        norms = self._float32_norms.armed() if dtype != torch.float32 else nullcontext()
-        truncation = self._truncator.armed() if self._truncator is not None else nullcontext()
-        with torch.no_grad(), self.teacher_recorders.recording(), autocast, norms, truncation:
-            self.teacher(inputs, data_samples, mode='tensor')
-
     def teacher_features(self, inputs: torch.Tensor, data_samples: Optional[list]) -> None:
-        """Run the teacher as configured (precision, memory format, truncation) and record."""
-        precision = self._resolve_teacher_execution(inputs, data_samples)
-        self._run_teacher(inputs, data_samples, precision)
-        if precision.startswith('fp16') and not all(torch.isfinite(self.teacher_recorders.get(name)).all()
-                                                    for name in self.teacher_recorders.names):
-            print_log(f'teacher features overflowed float16 ({precision}): the teacher runs in fp32 from now on',
-                      logger='current', level=30)
-            self._teacher_execution = 'fp32'
-            self._run_teacher(inputs, data_samples, 'fp32')
-
-    def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
-        if self._flip_channels:
-            inputs = inputs.flip(1)
-        if self._input_scale is None:
-            return inputs
-        shape = (1, -1, 1, 1)
-        scale = self._input_scale.to(inputs).view(shape)
-        shift = self._input_shift.to(inputs).view(shape)
-        return inputs * scale + shift
+        """Run the teacher as configured (precision, memory format, truncation) and record; ``'auto'``
+        measures its precisions on the distillation points' features as the losses see them."""
+        self._frozen_teacher.record(inputs, data_samples, self._point_teacher_features)
 
     # ------------------------------------------------------------------------------------- forward
     def forward(self, inputs: torch.Tensor, data_samples: Optional[list] = None,
                 mode: str = 'tensor') -> ForwardResults:
-        evaluated = self._teacher_forward if self._predict_with_teacher else self.student
+        evaluated = self._frozen_teacher if self._predict_with_teacher else self.student
         return forward_by_mode(self, inputs, data_samples, mode, evaluated)
-
-    @torch.no_grad()
-    def _teacher_forward(self, inputs: torch.Tensor, data_samples: Optional[list], mode: str) -> ForwardResults:
-        return self.teacher(self.teacher_inputs(inputs), data_samples, mode=mode)
 
     def current_stage(self):
         """The stage of the current iteration/epoch; losses with ``set_stage`` are told when it changes."""

@@ -25,21 +25,22 @@ class CollaborativeClassifier(MultiBranchClassifier):
     the mean of its children's gradients; down the hierarchy the trunk gets ``1 / H`` of the sum of the
     heads' gradients.
 
-    Loss of head ``h`` (the soft target is detached)::
+    The paper's loss of head ``h`` (Song & Chai, 2018, Sec. 3.1), ``q_h`` the consensus of the other heads::
 
-        (1 - beta) * CE(z_h, y) + beta * T^2 * KL(softmax(mean_{j != h} z_j / T) || softmax(z_h / T))
+        L_h = beta * J_hard(y, z_h) + (1 - beta) * J_soft(q_h, z_h),   q_h = softmax(mean_{j != h} z_j / T)
 
-    with ``T = 2`` and ``beta = 0.5`` as the paper's experiments; the soft target is the paper's
-    consensus of the other heads (the softmax of their mean logits at temperature T), the KL is
-    ``mmkd.KDLoss``, which scales it by ``T^2`` (Hinton et al.'s factor, which keeps the soft term's
-    gradient independent of T).
+    with ``J_hard`` the cross-entropy to the label, ``J_soft`` the cross-entropy to ``q_h`` at temperature
+    ``T``, ``T = 2`` and ``beta = 0.5`` in its experiments. mmkd computes (the soft target detached)::
 
-    The only public implementation (github.com/qq456cvb/Collaborative-Learning, TensorFlow, DenseNet-40-12
-    on CIFAR-10) differs in two ways: ``beta`` weights the hard term, ``beta * CE + (1 - beta) * soft``,
-    and the soft term is not scaled by ``T^2`` (it is the cross-entropy to the soft target, which differs
-    from the KL by the target's entropy, a constant for the head: same gradient). ``beta_weights='hard'``
-    and ``soft_t2=False`` give that objective. At the default ``beta = 0.5`` the two ``beta`` conventions
-    coincide, so with the defaults mmkd's soft term is ``T^2 = 4`` times that of the public code.
+        L_h = beta * CE(z_h, y) + (1 - beta) * T^2 * KL(q_h || softmax(z_h / T))
+
+    The soft term is ``kd_loss`` (``mmkd.KDLoss``). Its KL differs from ``J_soft`` by the entropy of
+    ``q_h``, which does not depend on head ``h``'s parameters: same gradient. Its ``T^2`` factor is Hinton
+    et al.'s (it keeps the soft term's gradient independent of T); ``soft_t2=False`` divides it out, as the
+    only public implementation (github.com/qq456cvb/Collaborative-Learning, TensorFlow, DenseNet-40-12 on
+    CIFAR-10, not the authors'), whose soft term is then ``1 / T^2 = 1 / 4`` of mmkd's default.
+    ``beta_weights='soft'`` puts ``beta`` on the soft term instead (``(1 - beta) * CE + beta * soft``); at
+    ``beta = 0.5`` the two conventions coincide.
 
     Only one head is needed at inference (the paper keeps one); ``predict_head`` picks it, or ``'mean'``
     averages all heads' logits.
@@ -54,12 +55,13 @@ class CollaborativeClassifier(MultiBranchClassifier):
             Defaults to ``(2, 3)`` (a 4-stage ResNet: stages 1-2 shared, stage 3 per group, stage 4 per head).
         fan_outs (Sequence[int]): Children per node at each split point, same length as
             ``split_stages``. Defaults to ``(2, 2)`` (4 heads in 2 groups).
-        tau (float): Temperature ``T``. Defaults to 2.0.
-        beta (float): Weight in ``[0, 1]`` of the soft term (``beta_weights='soft'``) or of the hard term
-            (``'hard'``); the other term gets ``1 - beta``. Defaults to 0.5.
-        beta_weights (str): ``'soft'`` or ``'hard'`` (the public implementation). Defaults to ``'soft'``.
-        soft_t2 (bool): Scale the soft term by ``T^2``; False is the public implementation. Defaults to
-            True.
+        kd_loss (dict): Config of the soft term; its ``tau`` is ``T``. Defaults to
+            ``dict(type='mmkd.KDLoss', tau=2.0)``.
+        beta (float): Weight in ``[0, 1]`` of the hard term (``beta_weights='hard'``, the paper) or of the
+            soft term (``'soft'``); the other term gets ``1 - beta``. Defaults to 0.5.
+        beta_weights (str): ``'hard'`` or ``'soft'``. Defaults to ``'hard'``.
+        soft_t2 (bool): Keep ``kd_loss``'s ``T^2`` factor; False divides it out (the public
+            implementation). Defaults to True.
         rescale_grad (bool): Apply backpropagation rescaling at the split points. Defaults to True.
         predict_head (int | str): Head whose logits ``'predict'``/``'tensor'`` give, or ``'mean'``.
             Defaults to 0.
@@ -72,9 +74,9 @@ class CollaborativeClassifier(MultiBranchClassifier):
                  head: dict,
                  split_stages: Sequence[int] = (2, 3),
                  fan_outs: Sequence[int] = (2, 2),
-                 tau: float = 2.0,
+                 kd_loss: dict = dict(type='mmkd.KDLoss', tau=2.0),
                  beta: float = 0.5,
-                 beta_weights: str = 'soft',
+                 beta_weights: str = 'hard',
                  soft_t2: bool = True,
                  rescale_grad: bool = True,
                  predict_head: Union[int, str] = 0,
@@ -93,8 +95,8 @@ class CollaborativeClassifier(MultiBranchClassifier):
         if not 0.0 <= beta <= 1.0:
             raise ValueError(f'beta must be in [0, 1], got {beta}.')
         if beta_weights not in ('soft', 'hard'):
-            raise ValueError(f"beta_weights must be 'soft' (beta weights the soft term) or 'hard' (beta weights "
-                             f'the hard term, as the public implementation), got {beta_weights!r}.')
+            raise ValueError(f"beta_weights must be 'hard' (beta weights the hard term, as the paper) or 'soft' "
+                             f'(beta weights the soft term), got {beta_weights!r}.')
         if predict_head != 'mean' and predict_head not in range(self.num_heads):
             raise ValueError(f'predict_head must be "mean" or a head index in 0..{self.num_heads - 1}, '
                              f'got {predict_head!r}.')
@@ -117,11 +119,16 @@ class CollaborativeClassifier(MultiBranchClassifier):
                 take_stages(MODELS.build(copy.deepcopy(backbone)), start, end) for _ in range(nodes)]))
         self.trunk = truncate_backbone(trunk, split_stages[0])
         self.heads = ModuleList([self.build_head(head) for _ in range(self.num_heads)])
-        soft_weight = beta if beta_weights == 'soft' else 1.0 - beta
-        self.hard_weight = 1.0 - beta if beta_weights == 'soft' else beta
-        # KDLoss applies T^2; without it the weight divides it out
-        self.kd_loss = MODELS.build(dict(type='mmkd.KDLoss', tau=tau,
-                                         loss_weight=soft_weight if soft_t2 else soft_weight / tau ** 2))
+        self.kd_loss = self.build_kd_loss(kd_loss, 'CollaborativeClassifier')
+        self.hard_weight = beta if beta_weights == 'hard' else 1.0 - beta
+        self.soft_weight = 1.0 - beta if beta_weights == 'hard' else beta
+        if not soft_t2:
+            tau = getattr(self.kd_loss, 'tau', None)
+            if tau is None:
+                raise ValueError(f'soft_t2=False divides out the T^2 of kd_loss=dict(type="mmkd.KDLoss", tau=...), '
+                                 f'but {type(self.kd_loss).__name__} has no tau; keep soft_t2=True and set the '
+                                 "loss's loss_weight instead.")
+            self.soft_weight /= tau ** 2
 
     def branch_logits(self, inputs: torch.Tensor) -> List[torch.Tensor]:
         feats = [last_feature(self.trunk(inputs))]
@@ -155,7 +162,7 @@ class CollaborativeClassifier(MultiBranchClassifier):
         losses = {}
         for h, (z, target, head) in enumerate(zip(logits, self.soft_targets(logits), self.heads)):
             losses[f'loss_cls_head{h}'] = self.hard_weight * head.loss_module(z, labels)
-            losses[f'loss_soft_head{h}'] = self.kd_loss(z, target)
+            losses[f'loss_soft_head{h}'] = self.soft_weight * self.kd_loss(z, target)
         shown = (torch.stack(logits).mean(dim=0) if self.predict_head == 'mean'
                  else logits[self.predict_head])
         losses.update(self.accuracies(shown.detach(), labels, self.heads[0].topk))

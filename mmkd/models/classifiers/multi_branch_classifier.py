@@ -1,15 +1,18 @@
-"""Shared plumbing of the classifiers with several heads trained together (ONE, collaborative learning,
-rocket launching): data preprocessing, the three modes, labels, accuracies and single-net export."""
+"""Shared plumbing of the classifiers with several heads trained together (ONE, OKDDip, collaborative
+learning, rocket launching): data preprocessing, the three modes, labels, accuracies, the distillation term
+and single-net export."""
 import copy
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModel
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
-from mmkd.utils.loss_guard import FiniteLossMixin
+from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
+from ..losses.base import DistillLoss, promote
 from ..heads.linear_cls_head import LinearClsHead
 from ..utils import forward_by_mode
 from .image_classifier import DEFAULT_DATA_PREPROCESSOR
@@ -20,6 +23,10 @@ class MultiBranchClassifier(FiniteLossMixin, BaseModel):
 
     Subclasses implement :meth:`branch_logits` (all heads' logits), :meth:`loss` and
     :meth:`export_prefixes`; ``mode='tensor'``/``'predict'`` use :meth:`predict_logits`.
+
+    The distillation term between the heads is a registered loss, given as ``kd_loss=dict(type=...)``
+    (:meth:`build_kd_loss`): ``mmkd.KDLoss`` for the KL terms, ``mmkd.HintLoss`` for rocket launching's
+    logit hint.
 
     Every branch, followed from the input to its head, is a plain ``backbone`` + ``head`` classifier, so
     :meth:`export_state_dict` gives the weights of one branch as an ``mmkd.ImageClassifier`` state dict
@@ -47,6 +54,39 @@ class MultiBranchClassifier(FiniteLossMixin, BaseModel):
             raise ValueError(f'{what} is required, e.g. dict(type="mmkd.LinearClsHead", num_classes=100, '
                              'in_channels=512).')
         return MODELS.build(copy.deepcopy(head))
+
+    @staticmethod
+    def build_kd_loss(kd_loss: dict, where: str) -> nn.Module:
+        """Build the distillation term from its loss config, refusing negative weights."""
+        if not isinstance(kd_loss, dict) or 'type' not in kd_loss:
+            raise ValueError(f'{where}: kd_loss must be a loss config such as dict(type="mmkd.KDLoss", tau=3.0), '
+                             f'got {kd_loss!r}.')
+        loss = MODELS.build(copy.deepcopy(kd_loss))
+        check_loss_weights(loss, f'{where} kd_loss')
+        return loss
+
+    @staticmethod
+    def check_target_gradient(loss: nn.Module, where: str) -> None:
+        """Check that :meth:`distill_with_target_grad` can use ``loss``: an ``mmkd.DistillLoss`` that needs
+        no data samples and whose :meth:`~mmkd.models.losses.DistillLoss.loss` passes a gradient to its
+        second argument (``mmkd.KDLoss`` does; ``mmkd.HintLoss`` detaches it)."""
+        if not isinstance(loss, DistillLoss) or loss.needs_data_samples:
+            raise ValueError(f'{where}: the target of this kd_loss must receive gradients, so it must be an '
+                             f'mmkd DistillLoss that needs no labels, such as dict(type="mmkd.KDLoss", '
+                             f'tau=3.0); got {type(loss).__name__}.')
+        target = torch.zeros(2, 3, requires_grad=True)
+        with torch.enable_grad():
+            value = loss.loss(torch.tensor([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]]), target)
+        if not value.requires_grad:
+            raise ValueError(f'{where}: {type(loss).__name__} detaches its target, so the target\'s own '
+                             'parameters would not learn from it; use dict(type="mmkd.KDLoss", tau=3.0).')
+
+    @staticmethod
+    def distill_with_target_grad(loss: DistillLoss, student: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """``loss(student, target)`` with the gradient reaching ``target`` as well (a loss's ``forward``
+        detaches its teacher): ``loss_weight * loss.loss(student, target)`` of the inputs cast as
+        ``forward`` casts them. Detach in ``target`` what must not learn from the term."""
+        return loss.loss_weight * loss.loss(*promote(student, target))
 
     def forward(self,
                 inputs: torch.Tensor,

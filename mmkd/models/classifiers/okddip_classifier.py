@@ -9,18 +9,10 @@ from mmengine.model import ModuleList
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
-from ..losses.utils import softmax_kl
 from ..ops.backbone_stages import last_feature, take_stages, truncate_backbone
 from .multi_branch_classifier import MultiBranchClassifier
 
 LEADER_TARGETS = ('peer_mean', 'target_mean')
-
-
-def soft_kl(logits: torch.Tensor, target: torch.Tensor, tau: float) -> torch.Tensor:
-    """``tau^2 * KL(softmax(target / tau) || softmax(logits / tau))``, summed over classes, averaged over
-    samples (:func:`~mmkd.models.losses.utils.softmax_kl`); gradients reach both arguments (detach
-    ``target`` where it is a fixed target)."""
-    return tau ** 2 * softmax_kl(logits.float(), target.float(), tau).mean()
 
 
 @MODELS.register_module()
@@ -41,10 +33,12 @@ class OKDDipClassifier(MultiBranchClassifier):
         sum_{b in leader, peers} CE(z_b, y) + T^2 * (sum_i KL(softmax(t_i / T) || softmax(z_i / T))
                                                      + KL(softmax(t_L / T) || softmax(z_L / T)))
 
-    The logits ``z_j`` inside the targets are detached: a peer's KL never pulls another peer (or the
-    leader) towards it. The attention weights ``a_ij`` are not detached, so ``W_q``, ``W_k`` (and, through
-    ``h``, the peers' features) learn from the peers' KL terms, as in the authors' implementation, where
-    nothing is detached; otherwise ``W_q`` and ``W_k`` would never be trained. ``t_L`` is fully detached.
+    Each KL term (with its ``T^2``) is ``kd_loss`` (``mmkd.KDLoss``). The logits ``z_j`` inside the
+    targets are detached: a peer's KL never pulls another peer (or the leader) towards it. The attention
+    weights ``a_ij`` are not detached, so ``W_q``, ``W_k`` (and, through ``h``, the peers' features) learn
+    from the peers' KL terms, as in the authors' implementation, where nothing is detached; otherwise
+    ``W_q`` and ``W_k`` would never be trained. The peers' terms therefore call ``kd_loss`` so that the
+    gradient reaches the target (:meth:`distill_with_target_grad`). ``t_L`` is fully detached.
     The authors ramp the KL weight up over the first 80 epochs; mmkd does not (weight 1 throughout).
 
     The leader is branch 0 and is deployed: ``predict_branch=0`` (default) runs it alone, and
@@ -61,7 +55,7 @@ class OKDDipClassifier(MultiBranchClassifier):
         num_peers (int): Auxiliary peers ``m >= 2`` (the leader comes on top). Defaults to 3 (the authors'
             4 branches).
         shared_stages (int): Stages shared by all branches. Defaults to 3.
-        tau (float): Temperature ``T``. Defaults to 3.0.
+        kd_loss (dict): Config of the KL terms. Defaults to ``dict(type='mmkd.KDLoss', tau=3.0)``.
         attention_dim (int, optional): Width of ``q`` and ``k``. Defaults to ``head.in_channels // 8``.
         leader_target (str): ``'peer_mean'`` or ``'target_mean'``. Defaults to ``'peer_mean'``.
         predict_branch (int): Branch of ``'predict'``/``'tensor'`` modes (0: the leader). Defaults to 0.
@@ -74,7 +68,7 @@ class OKDDipClassifier(MultiBranchClassifier):
                  head: dict,
                  num_peers: int = 3,
                  shared_stages: int = 3,
-                 tau: float = 3.0,
+                 kd_loss: dict = dict(type='mmkd.KDLoss', tau=3.0),
                  attention_dim: Optional[int] = None,
                  leader_target: str = 'peer_mean',
                  predict_branch: int = 0,
@@ -84,8 +78,6 @@ class OKDDipClassifier(MultiBranchClassifier):
         if isinstance(num_peers, bool) or not isinstance(num_peers, int) or num_peers < 2:
             raise ValueError(f'num_peers must be an int >= 2 (the attention aggregates several peers), '
                              f'got {num_peers!r}.')
-        if tau <= 0:
-            raise ValueError(f'tau must be positive, got {tau}.')
         if leader_target not in LEADER_TARGETS:
             raise ValueError(f'leader_target must be one of {LEADER_TARGETS}, got {leader_target!r}.')
         if predict_branch not in range(num_peers + 1):
@@ -94,7 +86,8 @@ class OKDDipClassifier(MultiBranchClassifier):
         self.num_peers = num_peers
         self.num_branches = num_peers + 1
         self.shared_stages = shared_stages
-        self.tau = tau
+        self.kd_loss = self.build_kd_loss(kd_loss, 'OKDDipClassifier')
+        self.check_target_gradient(self.kd_loss, 'OKDDipClassifier')
         self.leader_target = leader_target
         self.predict_branch = predict_branch
         trunk = MODELS.build(copy.deepcopy(backbone))
@@ -157,8 +150,8 @@ class OKDDipClassifier(MultiBranchClassifier):
             losses[f'loss_cls_peer{i}'] = self.heads[i].loss_module(z, labels)
         with torch.autocast(device_type=logits[0].device.type, enabled=False):
             for i, z in enumerate(peer_logits, start=1):
-                losses[f'loss_kl_peer{i}'] = soft_kl(z, targets[:, i - 1], self.tau)
-            losses['loss_kl_leader'] = soft_kl(logits[0], leader_target, self.tau)
+                losses[f'loss_kl_peer{i}'] = self.distill_with_target_grad(self.kd_loss, z, targets[:, i - 1])
+            losses['loss_kl_leader'] = self.kd_loss(logits[0], leader_target)
         losses.update(self.accuracies(logits[self.predict_branch].detach(), labels, self.heads[0].topk))
         return losses
 

@@ -20,11 +20,15 @@ class RocketClassifier(MultiBranchClassifier):
     the first ``shared_stages`` stages) and continues with the later stages of ``booster_backbone`` and
     ``booster_head``. With light logits ``l`` and booster logits ``z`` (Zhou et al., 2018, Eq. 1-3)::
 
-        loss = CE(l, y) + CE(z, y) + hint_weight * mean_n ||l_n - stopgrad(z_n)||^2
+        loss = CE(l, y) + CE(z, y) + lambda * mean_n ||l_n - stopgrad(z_n)||^2
 
     The hint (squared L2 distance of the logits, summed over classes, averaged over the batch) is the
-    paper's best hint loss; ``stopgrad`` is its "gradient block": the hint moves the light net and the
-    shared layers, never the booster's own layers. Prediction uses the light net; deploy it alone with
+    paper's best hint loss, ``kd_loss``: ``mmkd.HintLoss``, ``loss_weight * 1/2 * mean_n ||l_n - z_n||^2``,
+    so ``loss_weight = 2 lambda`` (0.2 for mmkd's ``lambda = 0.1``). ``stopgrad`` is the paper's "gradient
+    block": the hint moves the light net and the shared layers, never the booster's own layers. Without it
+    (``gradient_block=False``) the booster also follows the hint, with the gradient of ``kd_loss(z, l)``
+    (``l`` fixed), which for the symmetric L2 distance is exactly the gradient of the undetached hint; the
+    logged value stays ``kd_loss(l, z)``. Prediction uses the light net; deploy it alone with
     :meth:`export_state_dict` / :meth:`export_model_config` (or
     ``tools/model_converters/online_to_single.py``), which give a plain ``mmkd.ImageClassifier``.
 
@@ -40,8 +44,9 @@ class RocketClassifier(MultiBranchClassifier):
             stage 1).
         booster_head (dict, optional): Config of the booster head. Defaults to ``head``.
         shared_stages (int): Stages shared (with the stem). Defaults to 1.
-        hint_weight (float): ``lambda``, the weight of the hint. Defaults to 0.1.
-        gradient_block (bool): Detach the booster logits in the hint. Defaults to True.
+        kd_loss (dict): Config of the hint. Defaults to ``dict(type='mmkd.HintLoss', loss_weight=0.2)``
+            (``lambda = 0.1``).
+        gradient_block (bool): Keep the hint's gradient from the booster. Defaults to True.
         predict_net (str): ``'light'`` or ``'booster'``: the logits ``'predict'``/``'tensor'`` give.
             Defaults to ``'light'``.
         data_preprocessor (dict, optional): As in ``mmkd.ImageClassifier``.
@@ -54,7 +59,7 @@ class RocketClassifier(MultiBranchClassifier):
                  booster_backbone: dict,
                  booster_head: Optional[dict] = None,
                  shared_stages: int = 1,
-                 hint_weight: float = 0.1,
+                 kd_loss: dict = dict(type='mmkd.HintLoss', loss_weight=0.2),
                  gradient_block: bool = True,
                  predict_net: str = 'light',
                  data_preprocessor: Optional[dict] = None,
@@ -62,10 +67,8 @@ class RocketClassifier(MultiBranchClassifier):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if predict_net not in ('light', 'booster'):
             raise ValueError(f'predict_net must be "light" or "booster", got {predict_net!r}.')
-        if hint_weight < 0:
-            raise ValueError(f'hint_weight must be >= 0, got {hint_weight}.')
         self.shared_stages = shared_stages
-        self.hint_weight = hint_weight
+        self.kd_loss = self.build_kd_loss(kd_loss, 'RocketClassifier')
         self.gradient_block = gradient_block
         self.predict_net = predict_net
         trunk = MODELS.build(copy.deepcopy(backbone))
@@ -97,10 +100,13 @@ class RocketClassifier(MultiBranchClassifier):
         return self.booster_head(self.booster(shared))
 
     def hint_loss(self, light: torch.Tensor, booster: torch.Tensor) -> torch.Tensor:
-        """``hint_weight * mean_n ||light_n - booster_n||^2``, the booster detached under gradient block."""
+        """``kd_loss(light, booster)``; without gradient block the booster gets the gradient of
+        ``kd_loss(booster, light)``, the value unchanged."""
+        hint = self.kd_loss(light, booster)
         if self.gradient_block:
-            booster = booster.detach()
-        return self.hint_weight * (light - booster).pow(2).sum(dim=1).mean()
+            return hint
+        pull = self.kd_loss(booster, light)
+        return hint + (pull - pull.detach())
 
     def loss(self, inputs: torch.Tensor, data_samples: Sequence[ClsDataSample]) -> Dict[str, torch.Tensor]:
         """The rocket-launching loss (see the class docstring)."""
