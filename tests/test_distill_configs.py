@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from mmkd.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', 'overhaul_*.py')))
+CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', 'overhaul', '*.py')))
 
 
 def detection_samples(n, size):
@@ -103,7 +103,7 @@ def test_resnet18_teacher_variant_records_each_basic_block_before_its_last_relu(
     from that block's bn2."""
     from mmkd.models.transforms.margin_relu import ofd_margin
     monkeypatch.chdir(REPO)
-    cfg = Config.fromfile('configs/overhaul_deeplabv3plus_r18_r18_toy.py')
+    cfg = Config.fromfile('configs/overhaul/overhaul_deeplabv3plus_r18_r18_toy.py')
     init_default_scope('mmseg')
     cfg.model.teacher.checkpoint = None
     model = MODELS.build(cfg.model)

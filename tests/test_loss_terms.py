@@ -82,7 +82,8 @@ def direct_forward(config, batches, iteration):
 def test_tool_prints_and_writes_the_terms_of_a_direct_forward(cifar_workspace, monkeypatch, config, iteration,
                                                               points):
     out = run_tool(cifar_workspace, 'tools/analysis/loss_terms.py', config, '--teacher-checkpoint', 'none',
-                   '--batches', '3', '--iter', str(iteration), '--json', 'terms.json', '--cfg-options', *OPTIONS)
+                   '--batches', '3', '--iter', str(iteration), '--json', 'terms.json', '--grads',
+                   '--cfg-options', *OPTIONS)
     summary = json.load(open(cifar_workspace / 'terms.json'))
     assert summary['batches'] == 3 and summary['iteration'] == iteration
     assert sorted(summary['distill']) == [f'loss_distill_{p}' for p in points]
@@ -100,3 +101,53 @@ def test_tool_prints_and_writes_the_terms_of_a_direct_forward(cifar_workspace, m
     assert f'ratio distillation / task: {summary["ratio"]:.4g}' in out
     for key in summary['distill']:
         assert key in out
+    grads = summary['grad_norms']  # backward passes of the same batches: every point reaches the backbone
+    assert list(grads) == ['task', 'distill'] + [f'loss_distill_{p}' for p in points]
+    assert list(grads['task']) == ['backbone', 'head'] and grads['task']['head'] > 0
+    assert all(grads[f'loss_distill_{p}']['backbone'] > 0 for p in points)
+    assert 'distill/task' in out
+
+
+class _TwoStageStudent(torch.nn.Module):
+    """y = w2 * (w1 * x): the task loss mean(y) and a 'distillation' loss on the first stage's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.stage1 = torch.nn.Linear(1, 1, bias=False)
+        self.stage2 = torch.nn.Linear(1, 1, bias=False)
+        self.frozen = torch.nn.Linear(1, 1, bias=False).requires_grad_(False)
+        with torch.no_grad():
+            self.stage1.weight.fill_(2.0)
+            self.stage2.weight.fill_(3.0)
+
+
+class _ToyDistiller(torch.nn.Module):
+
+    def __init__(self, weight):
+        super().__init__()
+        self.student = _TwoStageStudent()
+        self.weight = weight
+
+    def data_preprocessor(self, batch, training):
+        return dict(inputs=batch['x'])
+
+    def forward(self, inputs, mode):
+        h = self.student.stage1(inputs)
+        y = self.student.stage2(h)
+        return {'loss_task': [y[:1], y[1:]], 'acc': torch.tensor(1.0),
+                'loss_distill_hint': self.weight * (h ** 2).mean(), 'loss_distill_off': torch.tensor(0.5)}
+
+
+def test_gradient_norms_per_group_match_a_hand_computation():
+    from mmkd.utils.loss_terms import measure_gradient_norms, parameter_groups
+    model = _ToyDistiller(weight=0.5)
+    assert list(parameter_groups(model.student)) == ['stage1', 'stage2']  # no frozen parameters
+    x = torch.tensor([[1.0], [3.0]])
+    norms = measure_gradient_norms(model, [dict(x=x)])
+    # task = y1 + y2 = w2 w1 (x1 + x2) = 4 w1 w2: d/dw1 = 4 w2 = 12, d/dw2 = 4 w1 = 8
+    assert norms['task'] == {'stage1': [pytest.approx(12.0)], 'stage2': [pytest.approx(8.0)]}
+    # hint = 0.5 mean((w1 x)^2) = 0.25 w1^2 (1 + 9): d/dw1 = 0.5 w1 10 = 10; no path to stage2
+    assert norms['loss_distill_hint'] == {'stage1': [pytest.approx(10.0)], 'stage2': [0.0]}
+    assert norms['loss_distill_off'] == {'stage1': [0.0], 'stage2': [0.0]}  # a constant: no gradient
+    assert norms['distill'] == {'stage1': [pytest.approx(10.0)], 'stage2': [0.0]}
+    assert model.student.stage1.weight.grad is None  # measured, not accumulated

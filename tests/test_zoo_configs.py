@@ -79,7 +79,8 @@ def slow_unless_cls(configs):
 TOY = [c for c in CONFIGS if twin_of(c) == 'toy']
 EASY = [c for c in CONFIGS if twin_of(c) == 'toy_easy']
 NOT_TOY = [c for c in CONFIGS if twin_of(c) not in ('toy', 'toy_easy')]
-# the pairs with an easy toy twin (configs/_base_/distillers/*_toy_easy.py)
+# the pairs whose method-zoo configs have easy toy twins (configs/_base_/distillers/*_toy_easy.py; the SSDLite
+# MobileNetV2 student has an easy twin of OFD only)
 EASY_PAIRS = ('_deeplabv3plus_r101_r18_', '_ssd_r50_r18_')
 
 

@@ -3,29 +3,10 @@
 # incl. background), 128x256 crops, batch 4, 200 iterations on the CPU, from random weights, at output stride
 # 16 (stage 4 dilated only; ASPP rates 6/12/18 instead of 12/24/36) instead of 8, as the DeepLabV3+ toy twins,
 # and with the background class weighed down in the cross-entropy (`class_weight` of the toy dataset base).
-_base_ = [
-    'mmseg::_base_/models/deeplabv3_r50-d8.py', '../_base_/datasets/toy_cityscapes_seg.py',
-    'mmseg::_base_/default_runtime.py', '../_base_/schedules/toy_seg_200it.py'
-]
+_base_ = './deeplabv3_r101_toy.py'
 
-# plain BN instead of SyncBN: one process, no process group (a config choice; SyncBN would need
-# a distributed launch)
-norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(size={{_base_.crop_size}})
+# deeplabv3_r101_toy.py with mmseg's ResNet-18 depth and head widths
 model = dict(
-    data_preprocessor=data_preprocessor,
-    pretrained=None,  # no download: random initialisation
-    backbone=dict(depth=18, norm_cfg=norm_cfg, strides=(1, 2, 2, 1), dilations=(1, 1, 1, 2)),
-    decode_head=dict(
-        in_channels=512,
-        channels=128,
-        num_classes=7,
-        norm_cfg=norm_cfg,
-        dilations=(1, 6, 12, 18),  # ASPP rates halved with the output stride
-        loss_decode=dict(class_weight={{_base_.class_weight}})),
-    auxiliary_head=dict(
-        in_channels=256,
-        channels=64,
-        num_classes=7,
-        norm_cfg=norm_cfg,
-        loss_decode=dict(class_weight={{_base_.class_weight}})))
+    backbone=dict(depth=18),
+    decode_head=dict(in_channels=512, channels=128),
+    auxiliary_head=dict(in_channels=256, channels=64))

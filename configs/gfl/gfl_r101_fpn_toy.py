@@ -1,13 +1,6 @@
 # Toy twin of mmdet's gfl/gfl_r101_fpn_ms-2x_coco.py (teacher): the same GFL ResNet-101 FPN on the toy shapes in
 # the COCO layout (6 classes, images resized to fit 533x320, without the multi-scale resize), from random
 # weights, 200 iterations of batch 4 on the CPU.
-_base_ = [
-    '../_base_/models/gfl_r50_fpn.py', '../_base_/datasets/toy_coco_det.py',
-    '../_base_/schedules/toy_det_200it.py', '../_base_/default_runtime_det_iter.py'
-]
+_base_ = './gfl_r50_fpn_toy.py'
 
-model = dict(
-    # From scratch: nothing to download, every stage trains, and BN keeps updating its statistics
-    # (frozen stages and eval-mode BN only make sense on top of pretrained weights).
-    backbone=dict(depth=101, init_cfg=None, frozen_stages=-1, norm_eval=False),
-    bbox_head=dict(num_classes=6))
+model = dict(backbone=dict(depth=101))

@@ -7,6 +7,7 @@ _base_ = [
 ]
 
 model = dict(
-    # from scratch, as gfl_r101_fpn_toy.py
+    # From scratch: nothing to download, every stage trains, and BN keeps updating its statistics
+    # (frozen stages and eval-mode BN only make sense on top of pretrained weights).
     backbone=dict(init_cfg=None, frozen_stages=-1, norm_eval=False),
     bbox_head=dict(num_classes=6))

@@ -96,6 +96,69 @@ def measure_loss_terms(model: torch.nn.Module, batches: Iterable[dict], iteratio
     return terms
 
 
+def parameter_groups(module: torch.nn.Module, depth: int = 1) -> Dict[str, List[torch.nn.Parameter]]:
+    """The trainable parameters of ``module`` grouped by the first ``depth`` parts of their names (depth 1:
+    ``backbone``, ``neck``, ``decode_head``...; depth 2 splits the backbone into its stages), in order."""
+    groups: Dict[str, List[torch.nn.Parameter]] = {}
+    for name, param in module.named_parameters():
+        if param.requires_grad:
+            groups.setdefault('.'.join(name.split('.')[:depth]), []).append(param)
+    return groups
+
+
+def measure_gradient_norms(model: torch.nn.Module, batches: Iterable[dict], iteration: int = 0,
+                           depth: int = 1) -> Dict[str, Dict[str, List[float]]]:
+    """Per batch, the L2 norm of the gradient of each loss term with respect to the student's parameters,
+    per parameter group (:func:`parameter_groups` of ``model.student``): ``||d term / d theta_g||_2``.
+
+    The terms are ``task`` (the sum of the task losses), each ``loss_distill_<point>`` and ``distill`` (their
+    sum); a term that does not reach a group has norm 0 there. Where the loss values say how large each term
+    is, the norms say how hard it pulls on each part of the student, which is what competes with the task in
+    training (a point's loss can be small while its gradient dominates an early stage). No optimizer step;
+    ``.grad`` stays untouched. Returns ``{term: {group: [norm per batch]}}``.
+    """
+    groups = parameter_groups(model.student, depth)
+    params = [p for group in groups.values() for p in group]
+    hub = MessageHub.get_current_instance()
+    saved = hub.get_info('iter', 0), hub.get_info('epoch', 0)
+    hub.update_info('iter', iteration)
+    hub.update_info('epoch', 0)
+    norms: Dict[str, Dict[str, List[float]]] = {}
+    try:
+        for batch in batches:
+            data = model.data_preprocessor(batch, True)
+            losses = model(**data, mode='loss')
+            terms = {}
+            for key, value in losses.items():
+                if 'loss' not in key:
+                    continue
+                value = value.mean() if isinstance(value, torch.Tensor) else sum(v.mean() for v in value)
+                group = 'distill' if key.startswith(DISTILL_PREFIX) else 'task'
+                terms[group] = terms.get(group, 0) + value
+                if group == 'distill':
+                    terms[key] = value
+            for term, value in terms.items():
+                if not isinstance(value, torch.Tensor) or not value.requires_grad:
+                    grads = [None] * len(params)
+                else:
+                    grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
+                start = 0
+                for name, group in groups.items():
+                    sq = sum(float(g.detach().float().pow(2).sum()) for g in grads[start:start + len(group)]
+                             if g is not None)
+                    norms.setdefault(term, {}).setdefault(name, []).append(sq ** 0.5)
+                    start += len(group)
+            if hasattr(model, 'teacher_recorders'):
+                model.teacher_recorders.reset()
+                model.student_recorders.reset()
+    finally:
+        hub.update_info('iter', saved[0])
+        hub.update_info('epoch', saved[1])
+    if not norms:
+        raise ValueError('no batch was measured: the train dataloader is empty')
+    return norms
+
+
 def summarise(terms: Dict[str, List[float]]) -> dict:
     """Means and standard deviations per term, the task and distillation sums of the means, and
     ``ratio`` = distillation sum / task-loss sum."""

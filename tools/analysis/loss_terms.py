@@ -4,7 +4,10 @@ The distiller is built from the config as a training run builds it (student ``in
 its checkpoint, teacher BN in the configured mode); the first ``--batches`` batches of the config's train
 dataloader are forwarded in ``loss`` mode without gradients or optimizer steps. Printed per term: its mean and
 standard deviation over the batches and its share of the task-loss sum; then the distillation sum over the
-task-loss sum (the ratio the loss constants of docs/method_zoo.md are checked against).
+task-loss sum (the ratio the loss constants of docs/method_zoo.md are checked against). With ``--grads``, also
+the L2 norm of each term's gradient at the student's parameters per top-level module (``--grad-depth 2``: per
+backbone stage), and the distillation sum's over the task's: how hard each term pulls on each part of the
+student, which the loss values alone do not show.
 
 Example:
     python tools/analysis/loss_terms.py configs/overhaul_deeplabv3plus_r101_r18_toy_easy.py \\
@@ -12,6 +15,7 @@ Example:
 """
 import argparse
 import json
+import statistics
 import os.path as osp
 import sys
 
@@ -24,7 +28,8 @@ from mmengine.runner.utils import set_random_seed
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd import compat  # noqa: E402
 from mmkd.utils.config import load_config  # noqa: E402
-from mmkd.utils.loss_terms import build_distiller, measure_loss_terms, summarise, train_batches  # noqa: E402
+from mmkd.utils.loss_terms import (DISTILL_PREFIX, build_distiller, measure_gradient_norms,  # noqa: E402
+                                   measure_loss_terms, summarise, train_batches)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,9 +42,29 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'schedule apply (default: 0)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the weights and the batches (default: 0)')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads')
+    parser.add_argument('--grads', action='store_true', help="also the L2 norm of each term's gradient at the "
+                        "student's parameters, per top-level module (backward passes, no optimizer step)")
+    parser.add_argument('--grad-depth', type=int, default=1, help='name parts that group the parameters for '
+                        '--grads (default: 1, e.g. backbone / decode_head; 2 splits the backbone by stage)')
     parser.add_argument('--json', metavar='OUT', help='also write the summary to OUT')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides, xxx=yyy')
     return parser.parse_args(argv)
+
+
+def print_grad_norms(norms: dict) -> None:
+    """A table, one row per parameter group: the gradient norm of the task, of the distillation sum and of
+    each point, then the distillation sum's over the task's."""
+    terms = list(norms)
+    groups = list(norms['task'])
+    heads = [t[len(DISTILL_PREFIX):] if t.startswith(DISTILL_PREFIX) else t for t in terms]
+    width = max(11, *(len(h) + 2 for h in heads))
+    gwidth = max(len(g) for g in groups) + 2
+    print(f'\ngradient L2 norm at the student, mean over the batches\n{"parameters":{gwidth}s}'
+          + ''.join(f'{h:>{width}s}' for h in heads) + f'{"distill/task":>14s}')
+    for group in groups:
+        task, distill = norms['task'][group], norms.get('distill', {}).get(group, 0.0)
+        print(f'{group:{gwidth}s}' + ''.join(f'{norms[t][group]:{width}.4g}' for t in terms)
+              + f'{distill / task if task else float("nan"):14.3g}')
 
 
 def main(argv=None) -> int:
@@ -67,6 +92,12 @@ def main(argv=None) -> int:
             print(f'{key:40s}{s["mean"]:12.4g}{s["std"]:12.3g}{s["mean"] / task_sum:12.4g}')
     print(f'{"task sum":40s}{task_sum:12.4g}\n{"distillation sum":40s}{summary["distill_sum"]:12.4g}'
           f'\nratio distillation / task: {summary["ratio"]:.4g}')
+    if args.grads:
+        grads = measure_gradient_norms(model, train_batches(cfg, args.batches, args.seed), args.iter,
+                                       args.grad_depth)
+        summary['grad_norms'] = {term: {group: statistics.fmean(v) for group, v in groups.items()}
+                                 for term, groups in grads.items()}
+        print_grad_norms(summary['grad_norms'])
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(config=args.config, teacher_checkpoint=cfg.model.teacher.checkpoint

@@ -1,20 +1,8 @@
 # FitNets (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015), single stage: DeepLabV3+
-# ResNet-101-D8 -> ResNet-18-D8.
-# L_HT = 1/2 ||u_h - r(v_g)||^2 between the teacher's hint u_h and the regressed guided feature r(v_g) of the
-# student, added to the student's own losses (weight 1) from the first iteration: the one-stage variant of the
-# benchmarks (e.g. Tian et al., ICLR 2020); configs/fitnets/fitnets_deeplabv3plus_r101_r18_*.py holds the
-# paper's two stages.
-# Hint and guided layers: the output of stage 2 of 4 (512 channels teacher, 128 student, stride 8), the middle
-# of both networks as in the paper. Regressor r: a 1x1 convolution to the teacher's channels followed by a
-# ReLU (mmkd.ConvConnector): the hint is a post-ReLU feature and the paper ends r with the hint layer's
-# non-linearity; the maps have the same size, so a 1x1 kernel suffices. Hint weight: 1/2 ||.||^2 averaged over
-# the elements x 200 = 100 x the MSE, the FitNets weight of the CIFAR-100 benchmark of Tian et al.
-# ("Contrastive Representation Distillation", ICLR 2020).
-# Shared by the toy and real twins configs/fitnets/fitnets-1stage_deeplabv3plus_r101_r18_{toy,voc12aug}.py; what differs
-# between them (data) is said in their headers.
-
-fitnets_1stage_points = dict(
-    hint=dict(
-        student='backbone.layer2', teacher='backbone.layer2',
-        connector=dict(type='mmkd.ConvConnector', kernel_size=1, act='relu'),
-        loss=dict(type='mmkd.HintLoss', normalize='mean', loss_weight=200.0)))
+# ResNet-101-D8 -> ResNet-18-D8; configs/fitnets/fitnets_deeplabv3plus_r101_r18_*.py holds the paper's two
+# stages.
+# The hint point (the output of stage 2 of 4: 512 channels teacher, 128 student, stride 8) and its loss:
+# _base_/distill/fitnets-1stage_resnet.py.
+# Shared by the toy and real twins configs/fitnets/fitnets-1stage_deeplabv3plus_r101_r18_{toy,voc12aug}.py;
+# what differs between them (data) is said in their headers.
+_base_ = ['./fitnets-1stage_resnet.py']

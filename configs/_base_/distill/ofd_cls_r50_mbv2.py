@@ -20,27 +20,28 @@
 # are what the partial L2 compares with the teacher's margin-ReLU'd pre-ReLU feature. The expansion
 # conv's pre-ReLU6 input of the next block (what list_positions suggests for a MobileNetV2 teacher,
 # which needs a BN for its margin) would already belong to the next stage.
+# What every OFD position shares (connector, margin ReLU, partial L2): _base_/distill/ofd.py.
+_base_ = ['./ofd.py']
+__ofd_point = _base_.pop('ofd_point')
 
 
-def ofd_point(student_layer, teacher_block, weight):
+def layer_point(student_layer, teacher_block, weight):
     """One OFD position: the linear-bottleneck output of a MobileNetV2 layer (student) against the
     pre-ReLU output of a ResNet-50 stage (input of the last call of its last block `relu`, margin from
-    that block's bn3)."""
-    return dict(
+    that block's bn3). `weight` carries the recipe's halving toward shallow stages (1/2^(K-1-k)) and its
+    1e-3 constant (the CIFAR recipe)."""
+    point = __ofd_point.deepcopy()
+    point.merge(dict(
         student=dict(source=f'backbone.{student_layer}', io='output', call=-1),
         teacher=dict(source=f'backbone.{teacher_block}.relu', io='input', call=-1),
-        # 1x1 conv + BN to the teacher's channels (channels inferred by the distiller's dry forward)
-        connector=dict(type='mmkd.ConvBNConnector'),
-        # margin ReLU max(t, m), m = E[t | t < 0] of the BN's per-channel Gaussian
-        teacher_transform=dict(type='mmkd.MarginReLU', bn=f'backbone.{teacher_block}.bn3'),
-        # partial L2 summed over the feature and divided by the batch size; `weight` carries the
-        # recipe's halving toward shallow stages (1/2^(K-1-k)) and its 1e-3 constant (the CIFAR recipe)
-        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=weight))
+        teacher_transform=dict(bn=f'backbone.{teacher_block}.bn3'),
+        loss=dict(loss_weight=weight)))
+    return point
 
 
 # K = 4 points, one per ResNet-50 stage. Channels 64/96/160/320 -> 256/512/1024/2048.
 ofd_points = dict(
-    stage1=ofd_point('layer4', 'layer1.2', 1e-3 / 8),
-    stage2=ofd_point('layer5', 'layer2.3', 1e-3 / 4),
-    stage3=ofd_point('layer6', 'layer3.5', 1e-3 / 2),
-    stage4=ofd_point('layer7', 'layer4.2', 1e-3))
+    stage1=layer_point('layer4', 'layer1.2', 1e-3 / 8),
+    stage2=layer_point('layer5', 'layer2.3', 1e-3 / 4),
+    stage3=layer_point('layer6', 'layer3.5', 1e-3 / 2),
+    stage4=layer_point('layer7', 'layer4.2', 1e-3))

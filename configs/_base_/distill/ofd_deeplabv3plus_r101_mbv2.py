@@ -18,9 +18,12 @@
 # output is. The dilated d8 (and toy d16) models give matching spatial sizes (checked with
 # tools/analysis/list_positions.py); the connectors still interpolate bilinearly (resize='bilinear', a no-op
 # at equal sizes) so that a MobileNetV2 with another output stride can be distilled unchanged.
+# What every OFD position shares (connector, margin ReLU, partial L2): _base_/distill/ofd.py.
+_base_ = ['./ofd.py']
+__ofd_point = _base_.pop('ofd_point')
 
 
-def ofd_point(student, teacher, teacher_bn, divider):
+def mbv2_point(student, teacher, teacher_bn, divider):
     """One OFD position: a pre-activation student feature against a pre-ReLU teacher feature.
 
     Args:
@@ -29,23 +32,23 @@ def ofd_point(student, teacher, teacher_bn, divider):
         teacher_bn (str): the teacher BN feeding that ReLU (margin of the margin ReLU).
         divider (int): the official per-position divider of the loss.
     """
-    return dict(
+    point = __ofd_point.deepcopy()
+    point.merge(dict(
         student=student,
         teacher=dict(source=teacher, io='input', call=-1),
-        # 1x1 conv + BN to the teacher's channels (channels inferred by the distiller's dry forward),
         # resized to the teacher's spatial size if it differs
-        connector=dict(type='mmkd.ConvBNConnector', resize='bilinear'),
-        # margin ReLU max(t, m), m = E[t | t < 0] of the BN's per-channel Gaussian
-        teacher_transform=dict(type='mmkd.MarginReLU', bn=teacher_bn),
-        # partial L2 summed over the feature / batch size, x 1e-5 / divider
-        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=1e-5 / divider))
+        connector=dict(resize='bilinear'),
+        teacher_transform=dict(bn=teacher_bn),
+        # x 1e-5 / divider
+        loss=dict(loss_weight=1e-5 / divider)))
+    return point
 
 
 def stage_point(student_layer, teacher_block, divider):
     """Student: the input of the ReLU6 after the expansion conv + BN of `student_layer`'s first block.
     Teacher: a ResNet stage output before its last ReLU (the last of the three calls of the Bottleneck's
     `relu`, fed by `bn3`)."""
-    return ofd_point(
+    return mbv2_point(
         dict(source=f'backbone.{student_layer}.0.conv.0.activate', io='input', call=-1),
         f'backbone.{teacher_block}.relu', f'backbone.{teacher_block}.bn3', divider)
 
@@ -53,8 +56,8 @@ def stage_point(student_layer, teacher_block, divider):
 def head_point(conv_module, divider):
     """The pre-ReLU output of one of the head's ConvModules (conv, bn, activate), the same module on
     both sides: the input of its `activate`, the teacher margin from its `bn`."""
-    return ofd_point(dict(source=f'{conv_module}.activate', io='input', call=-1),
-                     f'{conv_module}.activate', f'{conv_module}.bn', divider)
+    return mbv2_point(dict(source=f'{conv_module}.activate', io='input', call=-1),
+                      f'{conv_module}.activate', f'{conv_module}.bn', divider)
 
 
 # mmseg's DepthwiseSeparableASPPHead: `bottleneck` fuses the ASPP branches (the ASPP output); the
@@ -64,7 +67,7 @@ ofd_points = dict(
     stage2=stage_point('layer4', 'layer2.3', 4),
     stage3=stage_point('layer6', 'layer3.22', 2),
     # the linear (no activation) 320-channel output of the last inverted residual layer, see above
-    stage4=ofd_point(dict(source='backbone.layer7', io='output'), 'backbone.layer4.2.relu',
-                     'backbone.layer4.2.bn3', 1),
+    stage4=mbv2_point(dict(source='backbone.layer7', io='output'), 'backbone.layer4.2.relu',
+                      'backbone.layer4.2.bn3', 1),
     aspp=head_point('decode_head.bottleneck', 1),
     decoder=head_point('decode_head.sep_bottleneck.1.pointwise_conv', 16))

@@ -17,9 +17,12 @@
 # recipe's (docs/method_zoo.md, "Loss weights at other feature sizes"). `ofd_points` has the recipe's
 # constants (the real config and the toy twin); `ofd_points_toy_easy` is scaled to the easy toy twin's
 # 128x128 crops at output stride 16 (sides 32, 16, 8, 8, 8, 32: x16, 16, 64, 64, 64, 16).
+# What every OFD position shares (connector, margin ReLU, partial L2): _base_/distill/ofd.py.
+_base_ = ['./ofd.py']
+__ofd_point = _base_.pop('ofd_point')
 
 
-def ofd_point(student, teacher, teacher_bn, divider, scale=1.0):
+def relu_point(student, teacher, teacher_bn, divider, scale=1.0):
     """One OFD position: the input of a ReLU at its last call (pre-activation) on both sides.
 
     Args:
@@ -29,29 +32,28 @@ def ofd_point(student, teacher, teacher_bn, divider, scale=1.0):
         divider (int): the official per-position divider of the loss.
         scale (float): (H W at the recipe) / (H W) of the recorded map.
     """
-    return dict(
+    point = __ofd_point.deepcopy()
+    point.merge(dict(
         student=dict(source=student, io='input', call=-1),
         teacher=dict(source=teacher, io='input', call=-1),
-        # 1x1 conv + BN to the teacher's channels (channels inferred by the distiller's dry forward)
-        connector=dict(type='mmkd.ConvBNConnector'),
-        # margin ReLU max(t, m), m = E[t | t < 0] of the BN's per-channel Gaussian
-        teacher_transform=dict(type='mmkd.MarginReLU', bn=teacher_bn),
-        # partial L2 summed over the feature / batch size, x 1e-5 / divider (x the size scale)
-        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=1e-5 / divider * scale))
+        teacher_transform=dict(bn=teacher_bn),
+        # x 1e-5 / divider (x the size scale)
+        loss=dict(loss_weight=1e-5 / divider * scale)))
+    return point
 
 
 def stage_point(student_block, teacher_block, divider, scale=1.0):
     """A ResNet stage output before its last ReLU: mmseg blocks call one `relu` module two (BasicBlock)
     or three (Bottleneck) times, the last call takes `out + identity`; the teacher Bottleneck's `bn3`
     feeds it."""
-    return ofd_point(f'backbone.{student_block}.relu', f'backbone.{teacher_block}.relu',
-                     f'backbone.{teacher_block}.bn3', divider, scale)
+    return relu_point(f'backbone.{student_block}.relu', f'backbone.{teacher_block}.relu',
+                      f'backbone.{teacher_block}.bn3', divider, scale)
 
 
 def head_point(conv_module, divider, scale=1.0):
     """The pre-ReLU output of one of the head's ConvModules (conv, bn, activate), the same module on
     both sides: the input of its `activate`, the teacher margin from its `bn`."""
-    return ofd_point(f'{conv_module}.activate', f'{conv_module}.activate', f'{conv_module}.bn', divider, scale)
+    return relu_point(f'{conv_module}.activate', f'{conv_module}.activate', f'{conv_module}.bn', divider, scale)
 
 
 def ofd_points_at(sides):

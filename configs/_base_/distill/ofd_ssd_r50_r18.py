@@ -5,36 +5,36 @@
 # the detector's losses, stays the recipe's (docs/method_zoo.md, "Loss weights at other feature sizes").
 # `ofd_points` (the real config and the toy twin) has the recipe's constants; `ofd_points_toy_easy` is scaled
 # to SSD160's 40, 20, 10 px maps of the easy toy twin (x3.52, 3.61, 3.61).
+# What every OFD position shares (connector, margin ReLU, partial L2): _base_/distill/ofd.py.
+_base_ = ['./ofd.py']
+__ofd_point = _base_.pop('ofd_point')
 
 
-def ofd_point(student_block, teacher_block, weight, side=None):
+def stage_point(student_block, teacher_block, weight, side=None):
     """One OFD position: the pre-ReLU output of a ResNet stage, i.e. the input of the last call of the
     stage's last block `relu` (mmdet blocks call one ReLU module several times); the teacher margin
-    comes from the BN feeding that ReLU (bn3 of a Bottleneck). `side`: the map side at 300 px and at the
-    twin's input, (recipe, twin), when they differ."""
+    comes from the BN feeding that ReLU (bn3 of a Bottleneck). `weight` carries the recipe's halving
+    toward shallow stages (1/2^(K-1-k)) and its 1e-4 constant (the ImageNet recipe; SSD300 inputs are
+    ImageNet-sized). `side`: the map side at 300 px and at the twin's input, (recipe, twin), when they
+    differ."""
     if side is not None:
         weight *= (side[0] / side[1]) ** 2
-    return dict(
+    point = __ofd_point.deepcopy()
+    point.merge(dict(
         student=dict(source=f'backbone.{student_block}.relu', io='input', call=-1),
         teacher=dict(source=f'backbone.{teacher_block}.relu', io='input', call=-1),
-        # 1x1 conv + BN to the teacher's channels (channels inferred by the distiller's dry forward)
-        connector=dict(type='mmkd.ConvBNConnector'),
-        # margin ReLU max(t, m), m = E[t | t < 0] of the BN's per-channel Gaussian
-        teacher_transform=dict(type='mmkd.MarginReLU', bn=f'backbone.{teacher_block}.bn3'),
-        # partial L2 summed over the feature and divided by the batch size; `weight` carries the
-        # recipe's halving toward shallow stages (1/2^(K-1-k)) and its 1e-4 constant (the ImageNet
-        # recipe; SSD300 inputs are ImageNet-sized)
-        loss=dict(type='mmkd.PartialL2Loss', normalize='batch', loss_weight=weight))
+        teacher_transform=dict(bn=f'backbone.{teacher_block}.bn3'),
+        loss=dict(loss_weight=weight)))
+    return point
 
 
 # The three stages the ResNet SSD backbones have (strides 4, 8, 16). mmdet's SSD300 neck extra layers
 # have no BN, so the paper's margin cannot be computed there and they are not distilled.
 ofd_points = dict(
-    stage1=ofd_point('layer1.1', 'layer1.2', 1e-4 / 4),
-    stage2=ofd_point('layer2.1', 'layer2.3', 1e-4 / 2),
-    stage3=ofd_point('layer3.1', 'layer3.5', 1e-4))
+    stage1=stage_point('layer1.1', 'layer1.2', 1e-4 / 4),
+    stage2=stage_point('layer2.1', 'layer2.3', 1e-4 / 2),
+    stage3=stage_point('layer3.1', 'layer3.5', 1e-4))
 ofd_points_toy_easy = dict(
-    stage1=ofd_point('layer1.1', 'layer1.2', 1e-4 / 4, side=(75, 40)),
-    stage2=ofd_point('layer2.1', 'layer2.3', 1e-4 / 2, side=(38, 20)),
-    stage3=ofd_point('layer3.1', 'layer3.5', 1e-4, side=(19, 10)))
-
+    stage1=stage_point('layer1.1', 'layer1.2', 1e-4 / 4, side=(75, 40)),
+    stage2=stage_point('layer2.1', 'layer2.3', 1e-4 / 2, side=(38, 20)),
+    stage3=stage_point('layer3.1', 'layer3.5', 1e-4, side=(19, 10)))

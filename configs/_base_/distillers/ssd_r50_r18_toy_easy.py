@@ -2,25 +2,13 @@
 # FeatureDistiller. The teacher is trained (once per machine, cached) and linked by
 #   python tools/misc/cached_train.py configs/ssd/ssd160_r50_toy_easy.py --iters 2000 \
 #       --link data/toy_easy/teachers/ssd160_r50.pth
-_base_ = ['../../ssd/ssd160_r18_toy_easy.py']
+_base_ = ['../../ssd/ssd160_r18_toy_easy.py', '../feature_distiller.py']
 
 model = dict(
-    _delete_=True,
-    type='mmkd.FeatureDistiller',
+    _base_.pop('distiller'),
     student={{_base_.model}},
     teacher=dict(
         config='configs/ssd/ssd160_r50_toy_easy.py',
         checkpoint='data/toy_easy/teachers/ssd160_r50.pth'),
-    teacher_bn='eval',
-    input_size=(160, 160),
-    distill_points=dict())
-
-# TeacherEvalHook evaluates the teacher on the val set before training (logged as teacher/<metric>);
-# --cfg-options teacher_eval=False skips it, e.g. for short smoke runs
-teacher_eval = True
-custom_hooks = [
-    dict(type='NumClassCheckHook'),
-    dict(type='CheckInvalidLossHook', interval=10, priority='VERY_LOW'),
-    dict(type='mmkd.TeacherEvalHook'),
-    dict(type='mmkd.StudentCheckpointHook'),
-]
+    input_size=(160, 160))
+custom_hooks = _base_.get('custom_hooks', []) + _base_.pop('distiller_hooks')
