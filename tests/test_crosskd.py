@@ -2,15 +2,18 @@
 frozen teacher modules (wired by the distiller), mmkd.CrossKDLoss compares the cross-head predictions with
 the teacher's; both against hand computation, on small RetinaNets."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 from mmkd.models.connectors import TeacherModuleConnector, align_channel_statistics
-from mmkd.models.losses import CrossKDLoss, aligned_giou, decode_unit_boxes, quality_focal_kd
+from mmkd.models.losses import CrossKDLoss, aligned_giou, decode_unit_boxes, distribution_kd, quality_focal_kd
 from mmkd.registry import MODELS
 from test_distill_configs import detection_samples
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 SIZE = (160, 160)
 
@@ -242,3 +245,188 @@ def test_crosskd_loss_by_hand():
         CrossKDLoss()((s_cls, s_reg), (t_cls, t_reg))
     with pytest.raises(ValueError, match='4 channels per prior'):
         CrossKDLoss(normalize='sum')((s_cls, s_reg[:, :5]), (t_cls, t_reg[:, :5]))
+
+
+def test_distribution_kd_by_hand():
+    import math
+    s, t, tau = [0.5, -1.0, 2.0], [1.0, 0.0, -0.5], 2.0
+
+    def softmax(v):
+        e = [math.exp(x / tau) for x in v]
+        return [x / sum(e) for x in e]
+    p_s, p_t = softmax(s), softmax(t)
+    expected = tau**2 * sum(pt * math.log(pt / ps) for pt, ps in zip(p_t, p_s))
+    value = distribution_kd(torch.tensor(s, dtype=torch.float64), torch.tensor(t, dtype=torch.float64), tau)
+    assert value.item() == pytest.approx(expected, rel=1e-12)
+    # mmdet's KD loss per row averages over the bins; the authors' GFL box-distribution term sums over them
+    from mmdet.models.losses.kd_loss import knowledge_distillation_kl_div_loss
+    g = torch.Generator().manual_seed(0)
+    rows_s, rows_t = torch.randn(6, 17, generator=g), torch.randn(6, 17, generator=g)
+    reference = knowledge_distillation_kl_div_loss(rows_s, rows_t, T=tau, reduction='none') * 17
+    torch.testing.assert_close(distribution_kd(rows_s, rows_t, tau), reference)
+
+
+def test_crosskd_distribution_loss_over_levels_by_hand():
+    """GFL's box branch: the KL between the teacher's and the cross-head bin distributions of each side, mean
+    over the sides, weighted by the teacher's confidence and divided by the confidence summed over all levels;
+    two levels, two priors per location (mmdet's prior-major, side-major channel layout)."""
+    import math
+    g = torch.Generator().manual_seed(0)
+    n, a, k, reg_max, tau = 2, 2, 3, 2, 2.0
+    bins = reg_max + 1
+    sizes = [(2, 3), (1, 2)]
+    student, teacher = [], []
+    for h, w in sizes:
+        for c in (a * k, a * 4 * bins):
+            student.append(torch.randn(n, c, h, w, generator=g, dtype=torch.float64, requires_grad=True))
+            teacher.append(torch.randn(n, c, h, w, generator=g, dtype=torch.float64))
+    loss = CrossKDLoss(cls_weight=0.5, box_weight=4.0, box_loss='distribution', reg_max=reg_max, tau=tau,
+                       normalize='batch', box_normalize='weight', loss_weight=2.0)
+    value = loss(tuple(student), tuple(teacher))
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x))
+
+    def log_softmax(v):
+        m = max(v)
+        lse = m + math.log(sum(math.exp(x - m) for x in v))
+        return [x - lse for x in v]
+    cls = box = weights = 0.0
+    for level, (h, w) in enumerate(sizes):
+        s_cls, s_reg = student[2 * level].detach(), student[2 * level + 1].detach()
+        t_cls, t_reg = teacher[2 * level], teacher[2 * level + 1]
+        for i in range(n):
+            for y in range(h):
+                for x in range(w):
+                    for j in range(a):
+                        scores = []
+                        for c in range(k):
+                            sc, tc = s_cls[i, j * k + c, y, x].item(), t_cls[i, j * k + c, y, x].item()
+                            ps, pt = sigmoid(sc), sigmoid(tc)
+                            cls += -(pt * math.log(ps) + (1 - pt) * math.log(1 - ps)) * abs(ps - pt)
+                            scores.append(pt)
+                        kl = 0.0
+                        for side in range(4):
+                            first = j * 4 * bins + side * bins
+                            sv = [s_reg[i, first + b, y, x].item() / tau for b in range(bins)]
+                            tv = [t_reg[i, first + b, y, x].item() / tau for b in range(bins)]
+                            ls, lt = log_softmax(sv), log_softmax(tv)
+                            kl += tau**2 * sum(math.exp(q) * (q - p) for q, p in zip(lt, ls))
+                        box += max(scores) * kl / 4
+                        weights += max(scores)
+    expected = 2.0 * (0.5 * cls / n + 4.0 * box / weights)
+    assert value.item() == pytest.approx(expected, rel=1e-10)
+    value.backward()
+    assert all(s.grad is not None and s.grad.abs().sum() > 0 for s in student)
+    # identical bins: only the classification term is left
+    same = loss(tuple(student[:1]) + (teacher[1], ) + tuple(student[2:3]) + (teacher[3], ), tuple(teacher))
+    cls_only = CrossKDLoss(cls_weight=0.5, box_weight=0.0, normalize='batch', loss_weight=2.0)
+    torch.testing.assert_close(same, cls_only(tuple(student), tuple(teacher)))
+    with pytest.raises(ValueError, match=r'4 \* \(reg_max \+ 1\) = 12 channels per prior'):
+        CrossKDLoss(box_loss='distribution', reg_max=2, normalize='sum')(
+            (student[0], student[1][:, :10]), (teacher[0], teacher[1][:, :10]))
+    with pytest.raises(ValueError, match=r'\(cls_0, reg_0, cls_1, reg_1, ...\)'):
+        loss(tuple(student[:3]), tuple(teacher[:3]))
+    with pytest.raises(ValueError, match='box_loss must be one of'):
+        CrossKDLoss(box_loss='l1')
+
+
+# ------------------------------------------------------------------------------------------- configs
+def narrow(config, **changes):
+    """The model of a toy detector config with a ResNet-18 and 32-channel FPN and heads, random weights."""
+    from mmengine.config import Config
+    model = Config.fromfile(osp.join(REPO, config)).model  # a ConfigDict: mmdet reads train_cfg.rpn
+    model['_scope_'] = 'mmdet'
+    model['backbone'].update(depth=18, init_cfg=None)
+    model['neck'].update(in_channels=[64, 128, 256, 512], out_channels=32)
+    for key, value in changes.items():
+        model[key].update(value)
+    return model
+
+
+def points_of(base):
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(REPO, 'configs/_base_/distill', base)).crosskd_points.to_dict()
+
+
+def twin_distiller(model, points):
+    """A distiller whose teacher is the student (its weights copied), BN on batch statistics on both sides:
+    the teacher's head then reads the student's head feature as its own, and the cross-head predictions are
+    the teacher's."""
+    cfg = dict(type='mmkd.FeatureDistiller', student=copy.deepcopy(model),
+               teacher=dict(config=copy.deepcopy(model), checkpoint=None), teacher_bn='train',
+               teacher_precision='fp32', input_size=SIZE, distill_points=points)
+    distiller = MODELS.build(cfg)
+    distiller.load_teacher_state(distiller.student.state_dict())
+    distiller.train()
+    return distiller
+
+
+def perturb(*convs):
+    """Noise on the student's convs before the cut: its head feature is no longer the teacher's."""
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for conv in convs:
+            conv.weight.add_(torch.randn(conv.weight.shape, generator=g) * conv.weight.std())
+
+
+def distill_losses(distiller):
+    inputs, samples = batch()
+    losses = distiller.loss(inputs, samples)
+    return {k: v for k, v in losses.items() if k.startswith('loss_distill_')}
+
+
+def check_cross_head_is_the_teacher(distiller):
+    """Every point's cross-head predictions equal the teacher's (up to the rounding of the alignment), and the
+    losses are those of equal predictions (the rounding, summed over every anchor, leaves them near 0)."""
+    inputs, samples = batch()
+    distiller.teacher_features(inputs, samples)
+    with distiller.student_recorders.recording():
+        distiller.student(inputs, samples, mode='loss')
+    losses = {}
+    for name, point in distiller.distill_points.items():
+        connected, teacher = point.align(*distiller._features(name), distiller._references(name))
+        torch.testing.assert_close(connected, teacher, atol=1e-4, rtol=1e-4)
+        losses[name] = point.loss(connected, teacher, data_samples=samples)
+    distiller.teacher_recorders.reset()
+    distiller.student_recorders.reset()
+    return losses
+
+
+def test_gfl_points_give_the_teachers_predictions_on_its_own_feature():
+    """configs/_base_/distill/crosskd_gfl_r101_r50.py on a narrow GFL: with the student as its own teacher the
+    cross-head class scores and bin logits (through the teacher's conv 4, output conv and per-level Scale) are
+    the teacher's, and the loss vanishes; once the heads differ it does not, and its gradient stops at the
+    student's third head conv."""
+    head = dict(in_channels=32, feat_channels=32, num_classes=3)
+    distiller = twin_distiller(narrow('configs/gfl/gfl_r50_fpn_toy.py', bbox_head=head),
+                               points_of('crosskd_gfl_r101_r50.py'))
+    with torch.no_grad():  # distinct per-level scales: a connector that skipped or mixed them would show
+        for i, (s, t) in enumerate(zip(distiller.student.bbox_head.scales, distiller.teacher.bbox_head.scales)):
+            s.scale.fill_(0.5 + 0.25 * i)
+            t.scale.fill_(0.5 + 0.25 * i)
+    equal = check_cross_head_is_the_teacher(distiller)['head']
+    perturb(distiller.student.bbox_head.cls_convs[0].conv, distiller.student.bbox_head.reg_convs[0].conv)
+    loss = distill_losses(distiller)['loss_distill_head']
+    assert torch.isfinite(loss) and loss > 100 * equal
+    loss.backward()
+    student = distiller.student.bbox_head
+    assert student.reg_convs[2].conv.weight.grad.abs().sum() > 0
+    assert student.cls_convs[0].conv.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for m in (student.cls_convs[3], student.reg_convs[3], student.gfl_cls,
+                                         student.gfl_reg, student.scales) for p in m.parameters())
+
+
+def test_rpn_points_give_the_teachers_proposals_on_its_own_feature():
+    """configs/_base_/distill/crosskd_faster-rcnn_r50_r18.py on a narrow Faster R-CNN: with the student as its
+    own teacher the cross-head objectness and deltas are the teacher's RPN outputs at every level."""
+    model = narrow('configs/faster_rcnn/faster-rcnn_r18_fpn_toy.py', rpn_head=dict(in_channels=32, feat_channels=32))
+    model['roi_head']['bbox_roi_extractor']['out_channels'] = 32
+    model['roi_head']['bbox_head'].update(in_channels=32, fc_out_channels=64)
+    distiller = twin_distiller(model, points_of('crosskd_faster-rcnn_r50_r18.py'))
+    equal = check_cross_head_is_the_teacher(distiller)
+    assert sorted(equal) == [f'rpn{i}' for i in range(5)]
+    perturb(distiller.student.rpn_head.rpn_conv)
+    losses = distill_losses(distiller)
+    assert all(torch.isfinite(losses[f'loss_distill_{k}']) and losses[f'loss_distill_{k}'] > 100 * v
+               for k, v in equal.items()), (losses, equal)

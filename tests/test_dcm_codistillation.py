@@ -255,6 +255,28 @@ def test_codist_stale_peers_are_frozen_copies_outside_the_state_dict():
     assert len(model.stale_peers) == 2 and model.stale_peers[0] is stale  # rebuilt only when needed
 
 
+def test_codist_sync_bn_becomes_bn_before_the_recorders_hook_it(at_iter):
+    """Built in one process (tools/test.py, these tests), the peer and its stale copies get BN in place of SyncBN
+    before the logits recorders hook a layer: a position on a norm layer still records after the Runner's own
+    revert_sync_batchnorm (which never reaches the stale copies, kept outside the module tree)."""
+    from mmengine.model import revert_sync_batchnorm
+    from torch.nn import SyncBatchNorm
+    from torch.nn.modules.batchnorm import _BatchNorm
+    sync = copy.deepcopy(TINY)
+    sync['backbone']['norm_cfg'] = dict(type='SyncBN', requires_grad=True)
+    model = codist(student=sync, logits='backbone.layer4.1.bn2')
+    model.load_stale_peers([perturbed_state(model, 1)], ranks=[1])
+    for net in (model.student, *model.stale_peers):
+        norms = [m for m in net.modules() if isinstance(m, _BatchNorm)]
+        assert norms and not any(isinstance(m, SyncBatchNorm) for m in norms)
+    bn = model.student.backbone.layer4[1].bn2
+    assert revert_sync_batchnorm(model) is model and model.student.backbone.layer4[1].bn2 is bn
+    model.train()
+    at_iter(3)
+    losses = model.loss(*batch())
+    assert torch.isfinite(losses['loss_codist']) and losses['loss_codist'] > 0
+
+
 def test_hook_refuses_ddp_and_single_process_runs():
     hook = CodistillationHook(exchange_interval=2)
 

@@ -305,3 +305,25 @@ def test_init_weights_reaches_every_peer():
     for name in ('a', 'b'):
         block = model.peers[name].backbone.layer1[0]
         assert torch.count_nonzero(block.bn2.weight) == 0, name  # zero_init_residual applied
+
+
+def test_sync_bn_becomes_bn_in_every_peer_before_the_recorders_hook_them():
+    """mmseg's real configs use SyncBN. Without a process group the peers are built with BN in its place before
+    the logits recorders hook a layer: a position on a norm layer still records after the Runner's own
+    revert_sync_batchnorm, which finds nothing left to replace (KDCL and DCM build their peers here too)."""
+    from mmengine.model import revert_sync_batchnorm
+    from torch.nn import SyncBatchNorm
+    from torch.nn.modules.batchnorm import _BatchNorm
+    peer = tiny_classifier()
+    peer['backbone']['norm_cfg'] = dict(type='SyncBN', requires_grad=True)
+    assert any(isinstance(m, SyncBatchNorm) for m in MODELS.build(copy.deepcopy(peer)).modules())
+    model = build(peers=dict(a=peer, b=copy.deepcopy(peer)), logits='backbone.layer4.1.bn2')
+    for net in model.peers.values():
+        norms = [m for m in net.modules() if isinstance(m, _BatchNorm)]
+        assert norms and not any(isinstance(m, SyncBatchNorm) for m in norms)
+    bn = model.peers.a.backbone.layer4[1].bn2
+    assert revert_sync_batchnorm(model) is model and model.peers.a.backbone.layer4[1].bn2 is bn
+    model.train()
+    data = model.data_preprocessor(batch(), training=True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert all(torch.isfinite(losses[f'loss_mutual_{n}']) and losses[f'loss_mutual_{n}'] > 0 for n in 'ab')

@@ -16,6 +16,7 @@ from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..losses.base import data_samples_kwargs
 from ..recorders import RecorderManager
 from ..utils import check_shared_preprocessor, forward_by_mode
+from .frozen_teacher import local_norms
 from .mutual_learning import LOGITS, ForwardResults
 
 
@@ -45,7 +46,8 @@ class Codistillation(FiniteLossMixin, BaseModel):
     Args:
         student (dict | str): The peer's model config (an mmkd classifier or mmseg segmentor dict with its
             ``data_preprocessor``, or a config path whose ``model`` is used). Every peer has this
-            architecture.
+            architecture. Without a process group, SyncBN becomes BN (in the peer and its stale copies)
+            before the recorders hook a layer (``local_norms``, as in ``FeatureDistiller``).
         logits (str | dict): The logits position, recorded with ``mmkd.ModuleRecorder`` (``'head.fc'``,
             ``'decode_head.conv_seg'`` or ``dict(source=..., io=..., call=...)``).
         loss (dict): The divergence ``loss(student, teacher)``. Defaults to ``mmkd.KDLoss`` with tau 1.
@@ -67,7 +69,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
         student_cfg = load_model_config(student)
         check_shared_preprocessor(type(self).__name__, dict(student=student_cfg.get('data_preprocessor')),
                                   data_preprocessor, role='student')
-        model = MODELS.build(copy.deepcopy(student_cfg))
+        model = local_norms(MODELS.build(copy.deepcopy(student_cfg)))
         super().__init__(data_preprocessor=model.data_preprocessor, init_cfg=init_cfg)
         self.student_cfg = student_cfg
         self.student = model
@@ -110,7 +112,7 @@ class Codistillation(FiniteLossMixin, BaseModel):
         while len(self._stale) > len(state_dicts):
             self._stale.pop()[1].remove()
         while len(self._stale) < len(state_dicts):
-            module = MODELS.build(copy.deepcopy(self.student_cfg))
+            module = local_norms(MODELS.build(copy.deepcopy(self.student_cfg)))
             recorders = RecorderManager({LOGITS: dict(self.logits_position)})
             recorders.prepare(module, model_name='stale peer')
             module.requires_grad_(False)

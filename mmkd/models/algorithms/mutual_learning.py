@@ -19,6 +19,7 @@ from mmkd.utils.modules import image_size
 from ..losses.base import data_samples_kwargs
 from ..recorders import RecorderManager
 from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
+from .frozen_teacher import local_norms
 
 PEERS_PREFIX = 'peers.'
 LOGITS = 'logits'
@@ -50,7 +51,8 @@ class MutualLearning(FiniteLossMixin, BaseModel):
         peers (dict): peer name -> model config (an mmkd classifier or mmseg segmentor dict with its
             ``data_preprocessor``, or a config path whose ``model`` is used). At least two; names are
             Python identifiers (they prefix the state dict: ``peers.<name>.``). Every peer must use the
-            same data preprocessor, because the batch is prepared once.
+            same data preprocessor, because the batch is prepared once. Without a process group, SyncBN
+            becomes BN before the recorders hook a layer (``local_norms``, as in ``FeatureDistiller``).
         logits (str | dict): the position of the logits, recorded with ``mmkd.ModuleRecorder``: one
             position for all peers (a module name such as ``'head.fc'`` or ``'decode_head.conv_seg'``, or
             ``dict(source=..., io=..., call=...)``) or ``dict(<peer>=<position>, ...)`` naming every peer.
@@ -83,7 +85,7 @@ class MutualLearning(FiniteLossMixin, BaseModel):
         check_shared_preprocessor(type(self).__name__,
                                   {name: cfg.get('data_preprocessor') for name, cfg in cfgs.items()},
                                   data_preprocessor, role='peer')
-        built = OrderedDict((name, MODELS.build(cfg)) for name, cfg in cfgs.items())
+        built = OrderedDict((name, local_norms(MODELS.build(cfg))) for name, cfg in cfgs.items())
         super().__init__(data_preprocessor=built[first].data_preprocessor, init_cfg=init_cfg)
         # mmengine's ModuleDict, so that init_weights reaches every peer (torch's containers have none)
         self.peers = ModuleDict(built)

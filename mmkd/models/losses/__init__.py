@@ -2,7 +2,7 @@ from .ab_loss import ABLoss, ab_loss
 from .at_loss import ATLoss, at_loss, attention_map
 from .base import DistillLoss, compute_dtype, needs_data_samples, promote, reduce_loss
 from .cckd_loss import CCKDLoss, correlation_matrix
-from .crosskd_loss import CrossKDLoss, aligned_giou, decode_unit_boxes, quality_focal_kd
+from .crosskd_loss import CrossKDLoss, aligned_giou, decode_unit_boxes, distribution_kd, quality_focal_kd
 from .cwd_loss import ChannelWiseDivergence, channel_wise_divergence
 from .dist_loss import DISTLoss, dist_loss, pearson_rows
 from .fbkd_loss import FBKDLoss, NonLocalBlock, pooled_attention
@@ -31,4 +31,5 @@ __all__ = ['DistillLoss', 'compute_dtype', 'promote', 'reduce_loss', 'needs_data
            'conditional_probabilities', 'RKDLoss', 'pairwise_distances', 'rkd_angle', 'rkd_distance',
            'InformationFlowLoss', 'information_flow', 'match_layers', 'LabelSmoothingLoss',
            'FGDLoss', 'GcBlock', 'box_masks', 'feature_attention', 'FBKDLoss', 'NonLocalBlock',
-           'pooled_attention', 'CrossKDLoss', 'aligned_giou', 'decode_unit_boxes', 'quality_focal_kd']
+           'pooled_attention', 'CrossKDLoss', 'aligned_giou', 'decode_unit_boxes', 'distribution_kd',
+           'quality_focal_kd']
