@@ -385,7 +385,7 @@ def check_cross_head_is_the_teacher(distiller):
         distiller.student(inputs, samples, mode='loss')
     losses = {}
     for name, point in distiller.distill_points.items():
-        connected, teacher = point.align(*distiller._features(name), distiller._references(name))
+        connected, teacher = point.align(*point.recorded(distiller.student_recorders, distiller.teacher_recorders))
         torch.testing.assert_close(connected, teacher, atol=1e-4, rtol=1e-4)
         losses[name] = point.loss(connected, teacher, data_samples=samples)
     distiller.teacher_recorders.reset()
