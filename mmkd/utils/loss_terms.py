@@ -9,7 +9,7 @@ ratio of the distillation sum to the task-loss sum at the start of training is h
 """
 import copy
 import statistics
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional
 
 import torch
 from mmengine.config import Config
@@ -56,43 +56,52 @@ def train_batches(cfg: Config, num: int, seed: int = 0) -> Iterable[dict]:
         yield batch
 
 
+def reduce_loss(key: str, value) -> torch.Tensor:
+    """One loss entry as one scalar tensor, reduced as MMEngine's ``parse_losses`` does: the mean of a tensor,
+    the sum of the means of a list (mmdet's per-image losses)."""
+    if isinstance(value, torch.Tensor):
+        return value.mean()
+    if isinstance(value, (list, tuple)):
+        return sum(v.mean() for v in value)
+    raise TypeError(f'{key} is a {type(value).__name__}, not a tensor or a list of tensors')
+
+
 def loss_values(losses: Dict[str, object]) -> Dict[str, float]:
     """Each ``loss`` entry of a loss dict as one number, reduced as MMEngine's ``parse_losses`` does."""
-    out = {}
-    for key, value in losses.items():
-        if 'loss' not in key:
-            continue
-        if isinstance(value, torch.Tensor):
-            out[key] = value.mean().item()
-        elif isinstance(value, (list, tuple)):
-            out[key] = sum(v.mean() for v in value).item()
-        else:
-            raise TypeError(f'{key} is a {type(value).__name__}, not a tensor or a list of tensors')
-    return out
+    return {key: reduce_loss(key, value).item() for key, value in losses.items() if 'loss' in key}
 
 
-@torch.no_grad()
-def measure_loss_terms(model: torch.nn.Module, batches: Iterable[dict], iteration: int = 0) -> Dict[str, List[float]]:
-    """Forward each batch in ``loss`` mode at training iteration ``iteration`` (its stage and loss-weight
-    schedule); no gradient, no optimizer step. Returns every loss key with its value per batch."""
+def _loss_dicts(model: torch.nn.Module, batches: Iterable[dict], iteration: int) -> Iterator[dict]:
+    """The loss dict of each batch, forwarded in ``loss`` mode at training iteration ``iteration`` (its stage and
+    loss-weight schedule, set on the message hub and restored after); the recorders are reset after each batch.
+    Raises if there is no batch."""
     hub = MessageHub.get_current_instance()
     saved = hub.get_info('iter', 0), hub.get_info('epoch', 0)
     hub.update_info('iter', iteration)
     hub.update_info('epoch', 0)
-    terms: Dict[str, List[float]] = {}
+    measured = 0
     try:
         for batch in batches:
-            data = model.data_preprocessor(batch, True)
-            for key, value in loss_values(model(**data, mode='loss')).items():
-                terms.setdefault(key, []).append(value)
+            yield model(**model.data_preprocessor(batch, True), mode='loss')
+            measured += 1
             if hasattr(model, 'teacher_recorders'):
                 model.teacher_recorders.reset()
                 model.student_recorders.reset()
     finally:
         hub.update_info('iter', saved[0])
         hub.update_info('epoch', saved[1])
-    if not terms:
+    if not measured:
         raise ValueError('no batch was measured: the train dataloader is empty')
+
+
+@torch.no_grad()
+def measure_loss_terms(model: torch.nn.Module, batches: Iterable[dict], iteration: int = 0) -> Dict[str, List[float]]:
+    """Forward each batch in ``loss`` mode at training iteration ``iteration`` (its stage and loss-weight
+    schedule); no gradient, no optimizer step. Returns every loss key with its value per batch."""
+    terms: Dict[str, List[float]] = {}
+    for losses in _loss_dicts(model, batches, iteration):
+        for key, value in loss_values(losses).items():
+            terms.setdefault(key, []).append(value)
     return terms
 
 
@@ -119,43 +128,28 @@ def measure_gradient_norms(model: torch.nn.Module, batches: Iterable[dict], iter
     """
     groups = parameter_groups(model.student, depth)
     params = [p for group in groups.values() for p in group]
-    hub = MessageHub.get_current_instance()
-    saved = hub.get_info('iter', 0), hub.get_info('epoch', 0)
-    hub.update_info('iter', iteration)
-    hub.update_info('epoch', 0)
     norms: Dict[str, Dict[str, List[float]]] = {}
-    try:
-        for batch in batches:
-            data = model.data_preprocessor(batch, True)
-            losses = model(**data, mode='loss')
-            terms = {}
-            for key, value in losses.items():
-                if 'loss' not in key:
-                    continue
-                value = value.mean() if isinstance(value, torch.Tensor) else sum(v.mean() for v in value)
-                group = 'distill' if key.startswith(DISTILL_PREFIX) else 'task'
-                terms[group] = terms.get(group, 0) + value
-                if group == 'distill':
-                    terms[key] = value
-            for term, value in terms.items():
-                if not isinstance(value, torch.Tensor) or not value.requires_grad:
-                    grads = [None] * len(params)
-                else:
-                    grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
-                start = 0
-                for name, group in groups.items():
-                    sq = sum(float(g.detach().float().pow(2).sum()) for g in grads[start:start + len(group)]
-                             if g is not None)
-                    norms.setdefault(term, {}).setdefault(name, []).append(sq ** 0.5)
-                    start += len(group)
-            if hasattr(model, 'teacher_recorders'):
-                model.teacher_recorders.reset()
-                model.student_recorders.reset()
-    finally:
-        hub.update_info('iter', saved[0])
-        hub.update_info('epoch', saved[1])
-    if not norms:
-        raise ValueError('no batch was measured: the train dataloader is empty')
+    for losses in _loss_dicts(model, batches, iteration):
+        terms = {}
+        for key, value in losses.items():
+            if 'loss' not in key:
+                continue
+            value = reduce_loss(key, value)
+            group = 'distill' if key.startswith(DISTILL_PREFIX) else 'task'
+            terms[group] = terms.get(group, 0) + value
+            if group == 'distill':
+                terms[key] = value
+        for term, value in terms.items():
+            if not isinstance(value, torch.Tensor) or not value.requires_grad:
+                grads = [None] * len(params)
+            else:
+                grads = torch.autograd.grad(value, params, retain_graph=True, allow_unused=True)
+            start = 0
+            for name, group in groups.items():
+                sq = sum(float(g.detach().float().pow(2).sum()) for g in grads[start:start + len(group)]
+                         if g is not None)
+                norms.setdefault(term, {}).setdefault(name, []).append(sq ** 0.5)
+                start += len(group)
     return norms
 
 
