@@ -27,11 +27,13 @@ def detection_samples(n, size):
 
 
 # The map sides the published constants of the losses summed over a feature (OFD's partial L2, AB, MGD) hold
-# for: 512x512 crops at output stride 8 (DeepLabV3+), 300x300 inputs (SSD300); by point name. The easy toy
+# for: 512x512 crops at output stride 8 (DeepLabV3+), 300x300 inputs (SSD300), RetinaNet's FPN levels at its
+# 800x1333 input scale ((H, W) pairs); by point name. The easy toy
 # twins scale each weight by (recipe H W) / (H W) (docs/method_zoo.md, "Loss weights at other feature sizes").
 RECIPE_SIDES = dict(
     seg=dict(stage1=128, stage2=64, stage3=64, stage4=64, aspp=64, decoder=128, mgd=64),
-    det=dict(stage1=75, stage2=38, stage3=19, **{f'neck{i}': s for i, s in enumerate((38, 19, 10, 5, 3, 1))}))
+    det=dict(stage1=75, stage2=38, stage3=19, **{f'neck{i}': s for i, s in enumerate((38, 19, 10, 5, 3, 1))},
+             **{f'fpn{i}': hw for i, hw in enumerate(((100, 167), (50, 84), (25, 42), (13, 21), (7, 11)))}))
 
 
 def check_per_position_weights(model, recipe_points, task):
@@ -41,10 +43,11 @@ def check_per_position_weights(model, recipe_points, task):
     for name, point in model.distill_points.items():
         h, w = model.teacher_recorders.get(name).shape[-2:]
         side = RECIPE_SIDES[task][name]
+        rh, rw = side if isinstance(side, tuple) else (side, side)
         recipe = recipe_points[name].loss
         recipe_weight = recipe.get('loss_weight', recipe.get('alpha_mgd'))
-        assert point.loss.loss_weight == pytest.approx(recipe_weight * side * side / (h * w)), name
-        assert (side, side) != (h, w), f'{name}: the easy twin distils a map of the recipe\'s size'
+        assert point.loss.loss_weight == pytest.approx(recipe_weight * rh * rw / (h * w)), name
+        assert (rh, rw) != (h, w), f'{name}: the easy twin distils a map of the recipe\'s size'
 
 
 def segmentation_samples(n, size, generator=None):

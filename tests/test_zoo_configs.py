@@ -81,7 +81,7 @@ EASY = [c for c in CONFIGS if twin_of(c) == 'toy_easy']
 NOT_TOY = [c for c in CONFIGS if twin_of(c) not in ('toy', 'toy_easy')]
 # the pairs whose method-zoo configs have easy toy twins (configs/_base_/distillers/*_toy_easy.py; the SSDLite
 # MobileNetV2 student has an easy twin of OFD only)
-EASY_PAIRS = ('_deeplabv3plus_r101_r18_', '_ssd_r50_r18_')
+EASY_PAIRS = ('_deeplabv3plus_r101_r18_', '_ssd_r50_r18_', '_retinanet_r50_r18_')
 
 
 @functools.lru_cache(maxsize=None)
@@ -153,7 +153,8 @@ def test_every_method_has_configs_and_every_toy_config_a_real_twin():
 
 # SSD160 (the easy detection twins) has five neck and head levels (20, 10, 5, 3, 1 px) where SSD300 has six
 # (38, 19, 10, 5, 3, 1 px): the easy twins of the per-level methods keep the levels both have but the 1x1 one
-# where its loss is constant (CWD, PKD: levels 0-3), and every level for MGD (0-4)
+# where its loss is constant (CWD, PKD: levels 0-3), and every level for MGD (0-4); RetinaNet keeps its five FPN
+# levels (the coarsest is 2x2 at 160 px)
 EASY_DET_LEVELS = dict(cwd=4, pkd=4, mgd=5)
 
 
@@ -166,7 +167,7 @@ def layout(cfg):
 def test_easy_twin_distils_the_toy_twins_positions_but_the_levels_ssd160_lacks(config):
     toy = layout(parse(config.replace('_toy_easy.py', '_toy.py')))
     easy_cfg = parse(config)
-    levels = EASY_DET_LEVELS.get(method_of(config)) if task_of(config) == 'det' else None
+    levels = EASY_DET_LEVELS.get(method_of(config)) if '_ssd_' in config else None
     if levels is None:
         expected = toy
     elif method_of(config) == 'pkd':  # one point over a list of levels

@@ -1,0 +1,7 @@
+# CWD (Shu et al., "Channel-wise Knowledge Distillation for Dense Prediction", ICCV 2021):
+# RetinaNet ResNet-50 FPN -> ResNet-18 FPN on the easy toy set in the COCO layout (128-160 px images resized
+# to fit 267x160, FPN levels of about 20, 10, 5, 3, 2 px; both from backbones pretrained on the easy toy
+# images). Points: _base_/distill/cwd_retinanet_r50_r18.py (the toy and COCO twins' points and weights).
+_base_ = ['../_base_/distillers/retinanet_r50_r18_toy_easy.py', '../_base_/distill/cwd_retinanet_r50_r18.py']
+
+model = dict(distill_points={{_base_.cwd_points}})

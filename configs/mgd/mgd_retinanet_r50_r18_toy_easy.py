@@ -1,0 +1,8 @@
+# MGD (Yang et al., "Masked Generative Distillation", ECCV 2022):
+# RetinaNet ResNet-50 FPN -> ResNet-18 FPN on the easy toy set in the COCO layout (128-160 px images resized
+# to fit 267x160, FPN levels of about 20, 10, 5, 3, 2 px; both from backbones pretrained on the easy toy
+# images). Points: _base_/distill/mgd_retinanet_r50_r18.py (`mgd_points_toy_easy`: alpha per level
+# scaled to the easy maps, docs/method_zoo.md, "Loss weights at other feature sizes").
+_base_ = ['../_base_/distillers/retinanet_r50_r18_toy_easy.py', '../_base_/distill/mgd_retinanet_r50_r18.py']
+
+model = dict(distill_points={{_base_.mgd_points_toy_easy}})
