@@ -1,10 +1,16 @@
+"""Fixtures and helpers shared by the tests of every folder (``from conftest import ...``)."""
+import functools
 import math
 import os
 import os.path as osp
+import pickle
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+import torch
+from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 
 from mmkd import compat
@@ -12,6 +18,8 @@ from mmkd import compat
 compat.apply()  # the tests read checkpoints with torch.load, like the tools do
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DATA = osp.join(REPO, 'tests', 'data')
+NUM_CLASSES = 5
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +84,105 @@ def kl_by_hand(target_logits, logits, tau):
 def ce_by_hand(logits, labels):
     """Mean cross-entropy of logits rows to integer labels, with plain Python floats."""
     return sum(math.log(sum(math.exp(v) for v in row)) - row[y] for row, y in zip(logits, labels)) / len(labels)
+
+
+@functools.lru_cache(maxsize=None)
+def parse(config):
+    """The config at ``config`` (relative to the repository root), loaded once."""
+    from mmkd.utils.config import load_config
+    return load_config(osp.join(REPO, config))
+
+
+def set_iter(it, epoch=0):
+    """Set the iteration and epoch the message hub reports, as the training loop would."""
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', it)
+    hub.update_info('epoch', epoch)
+
+
+def classifier(depth, channels):
+    """A two-stage ResNet-``depth`` classifier of ``NUM_CLASSES`` classes; ``channels`` of its last stage."""
+    return dict(
+        type='mmkd.ImageClassifier',
+        backbone=dict(type='mmdet.ResNet', depth=depth, num_stages=2, strides=(1, 2), dilations=(1, 1),
+                      out_indices=(1, ), norm_eval=False, init_cfg=None),
+        head=dict(type='mmkd.LinearClsHead', num_classes=NUM_CLASSES, in_channels=channels),
+        data_preprocessor=dict(type='ImgDataPreprocessor', mean=[0.] * 3, std=[1.] * 3))
+
+
+def ofd_point(s_block, t_block, bn, weight=1e-3):
+    """An OFD distillation point between the pre-ReLU inputs of two ResNet blocks."""
+    return dict(
+        student=dict(source=f'backbone.{s_block}.relu', io='input', call=-1),
+        teacher=dict(source=f'backbone.{t_block}.relu', io='input', call=-1),
+        connector=dict(type='mmkd.ConvBNConnector'),
+        teacher_transform=dict(type='mmkd.MarginReLU', bn=f'backbone.{t_block}.{bn}'),
+        loss=dict(type='mmkd.PartialL2Loss', loss_weight=weight))
+
+
+def distiller_cfg(**overrides):
+    """A tiny FeatureDistiller config (ResNet-50 -> ResNet-18, two OFD points), with ``overrides``."""
+    cfg = dict(
+        type='mmkd.FeatureDistiller',
+        student=classifier(18, 128),
+        teacher=dict(config=classifier(50, 512), checkpoint=None),
+        teacher_precision='fp32',
+        input_size=(32, 32),
+        distill_points=dict(
+            stage1=ofd_point('layer1.1', 'layer1.2', 'bn3'),
+            stage2=ofd_point('layer2.1', 'layer2.3', 'bn3')))
+    cfg.update(overrides)
+    return cfg
+
+
+def build(**overrides):
+    """The tiny FeatureDistiller of ``distiller_cfg(**overrides)``, built."""
+    from mmkd.registry import MODELS
+    return MODELS.build(distiller_cfg(**overrides))
+
+
+def batch(n=4, seed=0):
+    """``n`` random 32x32 images and classification samples with labels ``i % NUM_CLASSES``."""
+    from mmkd.structures import ClsDataSample
+    g = torch.Generator().manual_seed(seed)
+    inputs = torch.rand(n, 3, 32, 32, generator=g)
+    samples = [ClsDataSample().set_gt_label(i % NUM_CLASSES) for i in range(n)]
+    return inputs, samples
+
+
+def detection_samples(n, size):
+    """``n`` mmdet samples of image size ``size``, each with one box of class ``i % 3``."""
+    from mmdet.structures import DetDataSample
+    from mmengine.structures import InstanceData
+    samples = []
+    for i in range(n):
+        sample = DetDataSample(metainfo=dict(img_shape=size, pad_shape=size, ori_shape=size,
+                                             scale_factor=(1., 1.)))
+        sample.gt_instances = InstanceData(bboxes=torch.tensor([[10., 20., 120., 150.]]),
+                                           labels=torch.tensor([i % 3]))
+        samples.append(sample)
+    return samples
+
+
+def segmentation_samples(n, size, generator=None):
+    """``n`` mmseg samples with random labels of the toy sets' 7 classes."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    samples = []
+    for _ in range(n):
+        sample = SegDataSample(metainfo=dict(img_shape=size, pad_shape=size, ori_shape=size))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 7, (1, *size), generator=generator))
+        samples.append(sample)
+    return samples
+
+
+def write_cifar(root, num=8):
+    """``num`` random 32x32 images of 5 classes as CIFAR python files ``train``, ``test`` and ``meta``."""
+    root.mkdir(parents=True)
+    data = np.random.RandomState(0).randint(0, 256, (num, 3 * 32 * 32)).astype(np.uint8)
+    for split in ('train', 'test'):
+        with open(root / split, 'wb') as f:
+            pickle.dump({'data': data, 'fine_labels': [i % 5 for i in range(num)]}, f, protocol=4)
+    with open(root / 'meta', 'wb') as f:
+        pickle.dump({'fine_label_names': list('abcde')}, f, protocol=4)
+    return str(root)

@@ -1,7 +1,7 @@
 # PASCAL VOC 07+12 for SSD300: train on VOC2007 trainval + VOC2012 trainval, test on VOC2007 test.
 # mmdet's VOC base gives the datasets and the 11-point mAP metric; the SSD300 augmentation and loader
 # settings below are those of mmdet's own `pascal_voc/ssd300_voc0712.py` (which keeps them in its leaf
-# config, not in a base), restated here so any backbone can share them. tests/test_configs.py checks
+# config, not in a base), restated here so any backbone can share them. tests/test_configs/test_configs.py checks
 # that they stay equal to the zoo's.
 _base_ = 'mmdet::_base_/datasets/voc0712.py'
 

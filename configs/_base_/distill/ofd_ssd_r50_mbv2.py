@@ -6,7 +6,7 @@
 # the pre-ReLU6 output (conv + BN) of the expansion conv of the blocks that start the 32-, 64- and 160-channel
 # layers (mmdet's layer3.0, layer4.0, layer6.0: 144, 192 and 576 channels). A 1x1 expansion keeps its input's
 # size, so these are the last features at strides 4, 8 and 16 -- 75, 38 and 19 px, the teacher's sizes
-# (checked with tools/analysis/list_positions.py and tests/test_ssdlite_mbv2.py); the connectors still
+# (checked with tools/analysis/list_positions.py and tests/test_configs/test_ssdlite_mbv2.py); the connectors still
 # interpolate bilinearly (a no-op at equal sizes) so that another input size can be distilled unchanged.
 # Loss weights as for the ResNet-18 student: 1e-4 at the deepest point, halved per stage toward the shallow ones.
 # The constants hold for SSD300's maps (75, 38, 19 px). The loss is summed over the feature, so at other map

@@ -1,7 +1,8 @@
 # FCOS (Tian et al., ICCV 2019) with a caffe-style ResNet-50, FPN P3-P7 and a GroupNorm head: the model of mmdet's
 # fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py, stated here because mmdet ships it only inside that full config
 # (with its COCO data, schedule and runtime), and a config can take the whole of a base but not one of its keys.
-# tests/test_zoo_configs.py checks that this is mmdet's model. Caffe style: BGR inputs, caffe means, std 1.
+# tests/test_configs/test_zoo_configs.py checks that this is mmdet's model.
+# Caffe style: BGR inputs, caffe means, std 1.
 model = dict(
     type='FCOS',
     data_preprocessor=dict(

@@ -1,7 +1,7 @@
 # GFL (Li et al., "Generalized Focal Loss", NeurIPS 2020) with a ResNet-50 FPN P3-P7: the model of mmdet's
 # gfl/gfl_r50_fpn_1x_coco.py, stated here because mmdet ships it only inside that full config (with its COCO
 # data, schedule and runtime), and a config can take the whole of a base but not one of its keys.
-# tests/test_zoo_configs.py checks that this is mmdet's model.
+# tests/test_configs/test_zoo_configs.py checks that this is mmdet's model.
 model = dict(
     type='GFL',
     data_preprocessor=dict(

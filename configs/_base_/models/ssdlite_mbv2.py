@@ -2,7 +2,8 @@
 # MobileNetV2 feeds the neck its stride-16 96-channel map (layer 5's output, out index 4) and its stride-32
 # 1280-channel last 1x1 conv (out index 7); the neck appends four extra levels of depthwise separable
 # convolutions with BN and ReLU6, and the head predicts with depthwise separable convolutions too.
-# Everything but the input size and the anchors is that config's model (tests/test_ssdlite_mbv2.py checks it).
+# Everything but the input size and the anchors is that config's model
+# (tests/test_configs/test_ssdlite_mbv2.py checks it).
 # Dataset-agnostic, like mmdet's model bases (80 classes until a leaf config sets num_classes).
 #
 # Input size: 300x300, not SSDLite's 320. The students here are distilled from SSD300 teachers, whose
