@@ -397,4 +397,4 @@ def test_configs_doc_lists_the_detector_and_segmentor_configs():
     folders = ('retinanet', 'faster_rcnn', 'fcos', 'gfl', 'pspnet', 'deeplabv3')
     configs = {osp.relpath(p, osp.join(REPO, 'configs')) for f in folders
                for p in glob.glob(osp.join(REPO, 'configs', f, '*.py'))}
-    assert len(configs) == 14 and configs <= listed, sorted(configs - listed)
+    assert len(configs) == 16 and configs <= listed, sorted(configs - listed)
