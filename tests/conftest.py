@@ -1,5 +1,6 @@
 """Fixtures and helpers shared by the tests of every folder (``from conftest import ...``)."""
 import functools
+import hashlib
 import math
 import os
 import os.path as osp
@@ -186,3 +187,15 @@ def write_cifar(root, num=8):
     with open(root / 'meta', 'wb') as f:
         pickle.dump({'fine_label_names': list('abcde')}, f, protocol=4)
     return str(root)
+
+
+def tree_hash(root):
+    """SHA-256 over every file under ``root``: relative paths and contents, in sorted order."""
+    digest = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            path = osp.join(folder, name)
+            digest.update(osp.relpath(path, root).encode())
+            with open(path, 'rb') as f:
+                digest.update(f.read())
+    return digest.hexdigest()

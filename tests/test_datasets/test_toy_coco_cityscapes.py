@@ -1,6 +1,5 @@
 """The toy data in the COCO and Cityscapes formats: files, mmdet's CocoDataset / CocoMetric, mmseg's
 Cityscapes reading / IoUMetric, the dataset base configs, the CLI, and (slow) training through tools/."""
-import hashlib
 import importlib.util
 import json
 import os
@@ -16,7 +15,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from conftest import REPO
+from conftest import REPO, tree_hash
 from mmkd.datasets.toy_generator import (CITYSCAPES_TOY_CITIES, COCO_FIRST_ID, EASY_PROFILE, HARD_PROFILE,
                                          TOY_CLASSES, TOY_SEG_CLASSES, TOY_SEG_PALETTE, add_boundary_band,
                                          cityscapes_name, generate_toy_data, render_scene,
@@ -35,18 +34,6 @@ def toy(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('toy'))
     generate_toy_data(out, seed=0, formats=('coco', 'cityscapes'), **SIZES)
     return out
-
-
-def _tree_hash(root):
-    digest = hashlib.sha256()
-    for folder, dirs, files in sorted(os.walk(root)):
-        dirs.sort()
-        for name in sorted(files):
-            path = osp.join(folder, name)
-            digest.update(osp.relpath(path, root).encode())
-            with open(path, 'rb') as f:
-                digest.update(f.read())
-    return digest.hexdigest()
 
 
 def _coco_scene(split, index, seed=0, profile=HARD_PROFILE):
@@ -266,8 +253,8 @@ def test_same_seed_same_bytes_and_the_old_formats_unchanged(tmp_path, toy):
     generate_toy_data(str(tmp_path / 'a'), seed=0, formats='coco,cityscapes', **SIZES)
     generate_toy_data(str(tmp_path / 'b'), seed=1, formats='coco,cityscapes', **SIZES)
     for folder in ('coco', 'cityscapes'):
-        assert _tree_hash(tmp_path / 'a' / folder) == _tree_hash(osp.join(toy, folder))
-        assert _tree_hash(tmp_path / 'b' / folder) != _tree_hash(osp.join(toy, folder))
+        assert tree_hash(tmp_path / 'a' / folder) == tree_hash(osp.join(toy, folder))
+        assert tree_hash(tmp_path / 'b' / folder) != tree_hash(osp.join(toy, folder))
     # one split's size leaves the other's files unchanged
     generate_toy_data(str(tmp_path / 'c'), seed=0, formats='coco,cityscapes',
                       **dict(SIZES, coco_train=1, cityscapes_train=1))
@@ -282,9 +269,9 @@ def test_same_seed_same_bytes_and_the_old_formats_unchanged(tmp_path, toy):
                                 **TINY_OLD, **SIZES)
     assert sorted(os.listdir(tmp_path / 'old')) == ['VOCdevkit', 'cifar-toy']
     for folder in ('VOCdevkit', 'cifar-toy'):
-        assert _tree_hash(tmp_path / 'all' / folder) == _tree_hash(tmp_path / 'old' / folder)
+        assert tree_hash(tmp_path / 'all' / folder) == tree_hash(tmp_path / 'old' / folder)
     for folder in ('coco', 'cityscapes'):
-        assert _tree_hash(tmp_path / 'all' / folder) == _tree_hash(osp.join(toy, folder))
+        assert tree_hash(tmp_path / 'all' / folder) == tree_hash(osp.join(toy, folder))
     assert [s['name'] for s in summary['splits']] == [
         'VOC2007 trainval', 'VOC2007 test', 'VOC2012 trainval', 'VOC2012 seg train', 'VOC2012 seg val',
         'cifar-toy train', 'cifar-toy test', 'COCO train2017', 'COCO val2017', 'cityscapes train',

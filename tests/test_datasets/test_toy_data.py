@@ -1,5 +1,4 @@
 """The toy data generator (VOC / CIFAR-100 formats), its CLI, and CIFAR100Dataset."""
-import hashlib
 import importlib.util
 import os
 import os.path as osp
@@ -14,7 +13,7 @@ import torch
 from mmcv.transforms import LoadImageFromFile
 from PIL import Image
 
-from conftest import REPO
+from conftest import REPO, tree_hash
 from mmkd.datasets import CIFAR100Dataset
 from mmkd.datasets.toy_generator import (CIFAR_TOY_CLASSES, CIFAR_TOY_COARSE_CLASSES,
                                          CIFAR_TOY_COARSE_OF, TOY_CLASSES, TOY_SEG_CLASSES,
@@ -28,17 +27,6 @@ SMALL = dict(voc07_trainval=3, voc07_test=2, voc12_trainval=2, seg_train=2, seg_
              cifar_test=10)
 TINY = dict(voc07_trainval=1, voc07_test=1, voc12_trainval=1, seg_train=1, seg_val=0, cifar_train=10,
             cifar_test=10)
-
-
-def _tree_hash(root):
-    digest = hashlib.sha256()
-    for folder, _, files in sorted(os.walk(root)):
-        for name in sorted(files):
-            path = osp.join(folder, name)
-            digest.update(osp.relpath(path, root).encode())
-            with open(path, 'rb') as f:
-                digest.update(f.read())
-    return digest.hexdigest()
 
 
 def _read_ids(path):
@@ -171,8 +159,8 @@ def test_same_seed_gives_identical_files(tmp_path, toy):
     generate_toy_data(str(tmp_path / 'a'), seed=0, **TINY)
     generate_toy_data(str(tmp_path / 'b'), seed=0, **TINY)
     generate_toy_data(str(tmp_path / 'c'), seed=1, **TINY)
-    assert _tree_hash(tmp_path / 'a') == _tree_hash(tmp_path / 'b')
-    assert _tree_hash(tmp_path / 'a') != _tree_hash(tmp_path / 'c')
+    assert tree_hash(tmp_path / 'a') == tree_hash(tmp_path / 'b')
+    assert tree_hash(tmp_path / 'a') != tree_hash(tmp_path / 'c')
     # an image depends only on (seed, split, index): other split sizes leave it unchanged
     for rel in ('VOCdevkit/VOC2007/JPEGImages/000001.jpg', 'VOCdevkit/VOC2012/Annotations/2012_000001.xml',
                 'VOCdevkit/VOC2012/SegmentationClass/2012_000001.png'):
