@@ -130,23 +130,29 @@ def test_filter_and_errors(r18_config, capsys):
         analysis.trace_model(TooSmall(), (4, 4))
 
 
-def test_distill_config_teacher_without_checkpoint(tmp_path, r18_config, capsys):
+def write_distill_config(tmp_path, student_config, checkpoint):
+    """A FeatureDistiller config without points: the tiny ResNet-50 teaching ``student_config``."""
     teacher = tmp_path / 'tiny_r50.py'
     teacher.write_text(CLASSIFIER.format(depth=50, channels=512))
     distill = tmp_path / 'distill.py'
     distill.write_text(f"""
-_base_ = ['{r18_config}']
+_base_ = ['{student_config}']
 model = dict(
     _delete_=True,
     type='mmkd.FeatureDistiller',
     student={{{{_base_.model}}}},
-    teacher=dict(config='{teacher}', checkpoint='{tmp_path}/missing.pth'),
+    teacher=dict(config='{teacher}', checkpoint={checkpoint!r}),
     input_size=(32, 32),
     distill_points=dict())
 """)
-    student = by_name(tool.main([str(distill), '--filter', 'layer1']))
+    return str(distill)
+
+
+def test_distill_config_teacher_without_checkpoint(tmp_path, r18_config, capsys):
+    distill = write_distill_config(tmp_path, r18_config, f'{tmp_path}/missing.pth')
+    student = by_name(tool.main([distill, '--filter', 'layer1']))
     assert 'backbone.layer1.1.relu' in student and 'backbone.layer1.2.relu' not in student
-    rows = by_name(tool.main([str(distill), '--model', 'teacher', '--filter', 'layer1']))
+    rows = by_name(tool.main([distill, '--model', 'teacher', '--filter', 'layer1']))
     printed = capsys.readouterr().out
     relu = rows['backbone.layer1.2.relu']
     assert relu['calls'] == 3  # Bottleneck: after bn1, bn2, and the residual sum
@@ -291,20 +297,7 @@ def test_containers_are_marked_as_containers(capsys):
 # ------------------------------------------------------------------------------ written points
 @pytest.fixture
 def distill_config(tmp_path, r18_config):
-    teacher = tmp_path / 'tiny_r50.py'
-    teacher.write_text(CLASSIFIER.format(depth=50, channels=512))
-    distill = tmp_path / 'distill.py'
-    distill.write_text(f"""
-_base_ = ['{r18_config}']
-model = dict(
-    _delete_=True,
-    type='mmkd.FeatureDistiller',
-    student={{{{_base_.model}}}},
-    teacher=dict(config='{teacher}', checkpoint=None),
-    input_size=(32, 32),
-    distill_points=dict())
-""")
-    return str(distill)
+    return write_distill_config(tmp_path, r18_config, None)
 
 
 def test_written_points_load_and_build_a_distiller(tmp_path, distill_config, capsys):
