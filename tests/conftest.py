@@ -199,3 +199,20 @@ def tree_hash(root):
             with open(path, 'rb') as f:
                 digest.update(f.read())
     return digest.hexdigest()
+
+
+def logged_messages(run):
+    """The messages mmengine's current logger emits while ``run()`` runs."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        run()
+    finally:
+        logger.removeHandler(handler)
+    return records

@@ -41,13 +41,15 @@ def test_dist_train_two_processes_on_cpu(toy_workspace):
 def test_benchmark_and_teacher_precision_tools_on_the_classification_pair(toy_workspace):
     out = run_tool(toy_workspace, 'tools/analysis/benchmark_distill.py', 'configs/overhaul_cls_r50_r18_toy.py',
                    '--teacher-checkpoint', 'none', '--batch-size', '4', '--iters', '2', '--warmup', '1',
-                   '--threads', '1', '--teacher-options', '--json', 'work_dirs/bench.json')
+                   '--threads', '1', '--teacher-options', '--compile', '--json', 'work_dirs/bench.json')
     result = json.loads((toy_workspace / 'work_dirs/bench.json').read_text())
-    # student, teacher, the config's distiller and one per teacher option (5)
-    assert [len(p['times_s']) for p in result['phases'].values()] == [2] * 8
+    # student, teacher, the config's distiller, one per teacher option (5) and the compiled teacher
+    assert [len(p['times_s']) for p in result['phases'].values()] == [2] * 9
     executions = result['teacher_execution']
     assert executions['distill[bf16-deep,cl,trunc]'] == dict(precision='bf16-deep', channels_last=True,
-                                                             truncated=True)
+                                                             truncated=True, compiled=False)
+    assert executions['distill[compiled]']['compiled'] and not executions['distill[compiled]']['truncated']
+    assert result['phases']['distill[compiled]']['first_s'] > 0 and 'compiled=True, first step' in out
     assert executions['distill']['precision'] in ('fp32', 'bf16', 'bf16-deep')  # 'auto': as measured
     assert f"teacher: {executions['distill']['precision']}" in out
     assert 0 < result['ratios']['time_median'] and 'time   distill / (student + teacher fp32 full)' in out

@@ -87,6 +87,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--teacher-options', action='store_true',
                         help='also time the distiller step with each teacher option: fp32/bf16 autocast, '
                         'channels_last, truncated forward')
+    parser.add_argument('--compile', action='store_true',
+                        help="also time the config's distiller step with teacher_compile=True (the first step, "
+                        'which compiles, is reported apart)')
     parser.add_argument('--json', metavar='OUT', default=None, help='also write the results to OUT')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
@@ -307,12 +310,14 @@ def run_phases(phases: List[Phase], args, meter_cls, on_device: Callable[[List[n
     results = {}
     for phase in phases:
         on_device(phase.models)
-        for _ in range(args.warmup):
+        first = phase.run(args.device)
+        for _ in range(args.warmup - 1):
             phase.run(args.device)
         meter = meter_cls()
         with meter:
             phase.run(args.device)
-        results[phase.name] = dict(times_s=[], mem_growth_bytes=meter.growth, mem_baseline_bytes=meter.baseline)
+        results[phase.name] = dict(times_s=[], first_s=first, mem_growth_bytes=meter.growth,
+                                   mem_baseline_bytes=meter.baseline)
         print(f'  {phase.name} warm, peak memory measured', flush=True)
     on_device([m for phase in phases for m in phase.models])
     for _ in range(args.iters):
@@ -418,8 +423,11 @@ def main(argv=None) -> int:
             teacher(teacher_x, None, mode='tensor')
 
     distillers = {'distill': distiller}
-    if args.teacher_options:
-        for label, options in TEACHER_OPTIONS.items():
+    variants = dict(TEACHER_OPTIONS) if args.teacher_options else {}
+    if args.compile:
+        variants['distill[compiled]'] = dict(teacher_compile=True, truncate_teacher=None)
+    if variants:
+        for label, options in variants.items():
             set_random_seed(args.seed)
             variant = MODELS.build(dict(copy.deepcopy(cfg.model), **options))
             variant.init_weights()
@@ -466,7 +474,8 @@ def main(argv=None) -> int:
     print()
     for label, execution in executions.items():
         print(f'{label:28s} teacher: {execution["precision"]}, channels_last={execution["channels_last"]}, '
-              f'truncated={execution["truncated"]}')
+              f'truncated={execution["truncated"]}, compiled={execution["compiled"]}, first step '
+              f'{results[label]["first_s"]:.1f} s')
     print(f'time   distill / (student + teacher fp32 full): median {ratios["time_median"]:.3f}, '
           f'min {ratios["time_min"]:.3f}, median of the rounds\' ratios {ratios["time_rounds"]:.3f}')
     print(f'memory distill / (student + teacher): {peak_label} {ratios["memory_peak"]:.3f}, '

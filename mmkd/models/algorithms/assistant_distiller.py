@@ -19,7 +19,7 @@ from .feature_distiller import FeatureDistiller, ForwardResults
 from .frozen_teacher import FrozenTeacher
 
 SHARED_KWARGS = ('teacher_bn', 'input_size', 'diagnostics', 'teacher_precision', 'teacher_precision_tolerance',
-                 'teacher_channels_last', 'truncate_teacher')
+                 'teacher_channels_last', 'truncate_teacher', 'teacher_compile')
 STEP_NAMES = ('assistant', 'student')
 # What the student's step shows of itself as a FeatureDistiller, shown by the AssistantDistiller as its own:
 # its teacher (the assistant's frozen copy), its recorders, stages, schedule and diagnostics.
@@ -79,8 +79,8 @@ class AssistantDistiller(FiniteLossMixin, BaseModel):
         assistant_iters (int, optional) / assistant_epochs (int, optional): the length of step 1; give one.
         assistant_distiller (dict, optional): further :class:`FeatureDistiller` arguments of step 1;
             ``teacher_bn``, ``input_size``, ``diagnostics``, ``teacher_precision``,
-            ``teacher_precision_tolerance``, ``teacher_channels_last`` and ``truncate_teacher`` default to
-            those given for step 2.
+            ``teacher_precision_tolerance``, ``teacher_channels_last``, ``truncate_teacher`` and
+            ``teacher_compile`` default to those given for step 2.
         init_cfg (dict, optional): initialisation of the whole model (mmengine's ``init_cfg``).
         **kwargs: :class:`FeatureDistiller` arguments of step 2.
     """

@@ -21,7 +21,7 @@ from ..utils import check_shared_preprocessor, dry_forward, forward_by_mode
 from .diagnostics_point import DiagnosticsPoint
 from .distill_point import DistillPoint
 from .distill_stages import DistillStages
-from .frozen_teacher import FrozenTeacher, check_teacher_options, local_norms
+from .frozen_teacher import FrozenTeacher, check_compile_options, check_teacher_options, local_norms
 from .loss_weight_schedule import LossWeightSchedule
 from .point_positions import PointPositions, per_position_cfgs
 
@@ -88,8 +88,12 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
             ``'auto'`` accepts at a distillation point (default 1e-2).
         teacher_channels_last (bool, optional): run the teacher in channels_last memory format;
             ``None`` = when its precision is not fp32.
-        truncate_teacher (bool): stop the teacher's forward once its recorded features exist (no
-            neck/head work when only backbone features are distilled).
+        truncate_teacher (bool, optional): stop the teacher's forward once its recorded features exist (no
+            neck/head work when only backbone features are distilled); ``None`` (default): unless
+            ``teacher_compile``.
+        teacher_compile (bool): run the teacher's forward through ``torch.compile`` (inference only; compiled
+            at the first step and again per precision; the whole forward, as truncation cannot stop a
+            compiled graph). Where compiling fails the teacher runs eagerly, with a warning.
         data_preprocessor: None or the student's own: the student's preprocessor is shared.
     """
 
@@ -106,13 +110,16 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
                  teacher_precision: str = 'auto',
                  teacher_precision_tolerance: float = 1e-2,
                  teacher_channels_last: Optional[bool] = None,
-                 truncate_teacher: bool = True,
+                 truncate_teacher: Optional[bool] = None,
+                 teacher_compile: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         check_shared_preprocessor(type(self).__name__, dict(student=student.get('data_preprocessor')),
                                   data_preprocessor, role='student')
         check_teacher_options(teacher_bn, teacher_precision, teacher_precision_tolerance,
                               names=('teacher_bn', 'teacher_precision', 'teacher_precision_tolerance'))
+        truncate_teacher = check_compile_options(teacher_compile, truncate_teacher,
+                                                 names=('teacher_compile', 'truncate_teacher'))
         if not distill_points:
             raise ValueError('distill_points is empty: declare at least one point.')
         student_model = local_norms(MODELS.build(student))
@@ -124,7 +131,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
         frozen_teacher = self._build_teacher(
             teacher, student_preprocessor=self.student.data_preprocessor, bn_mode=teacher_bn,
             precision=teacher_precision, precision_tolerance=teacher_precision_tolerance,
-            channels_last=teacher_channels_last, truncate=truncate_teacher)
+            channels_last=teacher_channels_last, truncate=truncate_teacher, compile=teacher_compile)
         # Kept outside the module tree: no parameters(), state_dict(), optimizer or DDP bucket.
         object.__setattr__(self, '_frozen_teacher', frozen_teacher)
         self._predict_with_teacher = False
@@ -210,7 +217,7 @@ class FeatureDistiller(FiniteLossMixin, BaseModel):
     @property
     def teacher_execution(self) -> Optional[dict]:
         """How the teacher runs in training, once the first training step chose it (else None):
-        ``dict(precision=..., channels_last=..., truncated=...)``."""
+        ``dict(precision=..., channels_last=..., truncated=..., compiled=...)``."""
         return self._frozen_teacher.execution
 
     def teacher_inputs(self, inputs: torch.Tensor) -> torch.Tensor:

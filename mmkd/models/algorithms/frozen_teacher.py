@@ -1,4 +1,5 @@
 """The frozen teacher of a distiller: built from its config and checkpoint, frozen, and run as configured."""
+import logging
 from contextlib import contextmanager, nullcontext
 from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
@@ -84,6 +85,19 @@ def check_teacher_options(bn_mode: str, precision: str, precision_tolerance: flo
         raise ValueError(f'{names[2]} must be > 0, got {precision_tolerance!r}')
 
 
+def check_compile_options(compile: bool, truncate: Optional[bool],
+                          names: Tuple[str, str] = ('compile', 'truncate')) -> bool:
+    """Refuse a non-bool ``compile`` and truncation of a compiled forward; return whether to truncate
+    (``truncate=None``: unless compiled)."""
+    if not isinstance(compile, bool):
+        raise ValueError(f'{names[0]} must be True or False, got {compile!r}')
+    if compile and truncate:
+        raise ValueError(f'{names[1]}=True cannot be combined with {names[0]}=True: truncation stops the forward '
+                         'by raising from a hook, which a compiled graph cannot do. Leave '
+                         f'{names[1]} unset (a compiled teacher runs whole) or set {names[0]}=False.')
+    return not compile if truncate is None else bool(truncate)
+
+
 def renormalisation(student_preprocessor: Optional[nn.Module], teacher_preprocessor: Optional[nn.Module]):
     """Channel flip, shift and scale that turn student-normalised inputs into teacher-normalised ones.
 
@@ -130,6 +144,11 @@ class FrozenTeacher(nn.Module):
       of float32 on that batch; float32 when none is. BatchNorm computes in float32 in low precision; an
       fp16 forward whose features overflow falls back to fp32. Memory format channels_last when
       ``channels_last`` (``None``: when the precision is not fp32).
+    - Compilation (``compile=True``): the forward runs through ``torch.compile(module)`` (inference only,
+      compiled at the first :meth:`record` and again for each precision or memory format); the recorders'
+      hooks run inside the compiled graph. Truncation stops a forward by raising from a hook, which compiled
+      graphs cannot do, so a compiled teacher runs whole. Where compilation fails (no C++ compiler, an
+      unsupported operator), the failure is logged and the teacher runs eagerly.
 
     Args:
         config (str | dict): the teacher model (a model dict or a config path).
@@ -141,7 +160,9 @@ class FrozenTeacher(nn.Module):
         precision (str): ``'auto'`` or one of ``TEACHER_PRECISIONS``.
         precision_tolerance (float): the largest relative L2 error against float32 ``'auto'`` accepts.
         channels_last (bool, optional): run in channels_last memory format; ``None``: when not fp32.
-        truncate (bool): stop the forward once the recorded features exist.
+        truncate (bool, optional): stop the forward once the recorded features exist; ``None``: unless
+            ``compile``. ``True`` with ``compile=True`` is refused.
+        compile (bool): run the forward through ``torch.compile``.
         weights_note (str, optional): for a teacher whose owner loads its weights later (:meth:`load_state`)
             and gives no checkpoint: logged instead of the warning about random weights.
     """
@@ -155,9 +176,11 @@ class FrozenTeacher(nn.Module):
                  precision: str = 'auto',
                  precision_tolerance: float = 1e-2,
                  channels_last: Optional[bool] = None,
-                 truncate: bool = True,
-                 weights_note: Optional[str] = None):
+                 truncate: Optional[bool] = None,
+                 weights_note: Optional[str] = None,
+                 compile: bool = False):
         check_teacher_options(bn_mode, precision, precision_tolerance)
+        truncate = check_compile_options(compile, truncate)
         super().__init__()
         self.module = local_norms(MODELS.build(load_model_config(config, cfg_options)))
         self.checkpoint = checkpoint
@@ -176,6 +199,10 @@ class FrozenTeacher(nn.Module):
         self.precision_tolerance = precision_tolerance
         self.channels_last = channels_last
         self.truncate = truncate
+        self.compile = compile
+        # torch.compile(module), built at the first recorded forward and kept out of the module tree;
+        # False once compiling failed
+        self._compiled = None
         self.recorders = RecorderManager({})
         self._truncator = None
         self._autocast_switch = None
@@ -298,7 +325,24 @@ class FrozenTeacher(nn.Module):
         norms = self._float32_norms.armed() if dtype != torch.float32 else nullcontext()
         truncation = self._truncator.armed() if self._truncator is not None else nullcontext()
         with torch.no_grad(), self.recorders.recording(), autocast, norms, truncation:
-            self.module(inputs, data_samples, mode='tensor')
+            self._forward(inputs, data_samples)
+
+    def _forward(self, inputs: torch.Tensor, data_samples: Optional[list]) -> None:
+        """The teacher's forward, compiled when ``compile`` (eager from the first failure on, logged)."""
+        if self.compile and self._compiled is not False:
+            if self._compiled is None:
+                object.__setattr__(self, '_compiled', torch.compile(self.module, dynamic=False))
+            try:
+                self._compiled(inputs, data_samples, mode='tensor')
+                return
+            except Exception as error:  # compilers fail with many types; the eager forward shows real errors
+                message = str(error).strip().splitlines()
+                print_log(f'torch.compile of the teacher failed ({type(error).__name__}: '
+                          f'{message[0] if message else ""}); the teacher runs eagerly from now on '
+                          '(teacher_compile=False avoids the attempt)', logger='current', level=logging.WARNING)
+                object.__setattr__(self, '_compiled', False)
+                self.recorders.reset()
+        self.module(inputs, data_samples, mode='tensor')
 
     def record(self, inputs: torch.Tensor, data_samples: Optional[list], view: Optional[FeatureView] = None) -> None:
         """Run the teacher as configured (precision, memory format, truncation) and record its features.
@@ -320,11 +364,16 @@ class FrozenTeacher(nn.Module):
     @property
     def execution(self) -> Optional[dict]:
         """How the teacher runs, once the first :meth:`record` chose it (else None):
-        ``dict(precision=..., channels_last=..., truncated=...)``."""
+        ``dict(precision=..., channels_last=..., truncated=..., compiled=...)``."""
         if self._execution is None:
             return None
         return dict(precision=self._execution, channels_last=self._memory_format is torch.channels_last,
-                    truncated=self._truncator is not None)
+                    truncated=self._truncator is not None, compiled=self.compiled)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the forward runs compiled (False before the first forward, and after compiling failed)."""
+        return self._compiled not in (None, False)
 
     def _resolve_execution(self, inputs: torch.Tensor, data_samples: Optional[list],
                            view: Optional[FeatureView]) -> str:
@@ -344,7 +393,7 @@ class FrozenTeacher(nn.Module):
             self._set_memory_format(self._uses_channels_last(precision))
             print_log(f'teacher forward on {device.type}: {precision} (teacher_precision='
                       f'{self.precision!r}: {why}), channels_last={self._uses_channels_last(precision)}, '
-                      f'truncated={self._truncator is not None}', logger='current')
+                      f'truncated={self._truncator is not None}, compile={self.compile}', logger='current')
         return self._execution
 
     def _uses_channels_last(self, precision: str) -> bool:

@@ -7,7 +7,7 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from conftest import NUM_CLASSES, batch, build, classifier, distiller_cfg
+from conftest import NUM_CLASSES, batch, build, classifier, distiller_cfg, logged_messages
 from mmkd.models import FeatureDistiller
 
 
@@ -227,6 +227,11 @@ def test_config_typos_are_rejected():
         build(teacher=dict(cfg=classifier(50, 512), checkpoint=None))
     with pytest.raises(ValueError, match="teacher_bn must be"):
         build(teacher_bn='frozen')
+    with pytest.raises(ValueError, match='teacher_compile must be True or False'):
+        build(teacher_compile='inductor')
+    with pytest.raises(ValueError, match='truncate_teacher=True cannot be combined with teacher_compile=True'):
+        build(teacher_compile=True, truncate_teacher=True)
+    assert build(teacher_compile=True).frozen_teacher.truncate is False  # a compiled teacher runs whole
 
 
 def sync_bn(model_cfg):
@@ -334,23 +339,6 @@ def test_low_precision_teacher_features_within_2e_2_of_fp32(precision):
     assert all(losses[f'loss_distill_{n}'].dtype == torch.float32 for n in errors)
 
 
-def logged_messages(run):
-    """The messages mmengine's current logger emits while ``run()`` runs."""
-    import logging
-
-    from mmengine.logging import MMLogger
-    records = []
-    handler = logging.Handler()
-    handler.emit = lambda record: records.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
-        run()
-    finally:
-        logger.removeHandler(handler)
-    return records
-
-
 def test_auto_precision_is_the_first_fast_one_within_tolerance_of_fp32(monkeypatch):
     from mmkd.models.algorithms import frozen_teacher
 
@@ -364,12 +352,12 @@ def test_auto_precision_is_the_first_fast_one_within_tolerance_of_fp32(monkeypat
 
     # a device without fast low precision: fp32, nothing measured
     model, logs = first_step([])
-    assert model.teacher_execution == dict(precision='fp32', channels_last=False, truncated=True)
+    assert model.teacher_execution == dict(precision='fp32', channels_last=False, truncated=True, compiled=False)
     assert model.teacher_precision_errors == {} and 'computes neither bf16 nor fp16' in logs[0]
 
     # running BN statistics: bf16 is within 1e-2 of fp32 at both points and chosen
     model, logs = first_step(['bf16'], teacher_bn='eval')
-    assert model.teacher_execution == dict(precision='bf16', channels_last=True, truncated=True)
+    assert model.teacher_execution == dict(precision='bf16', channels_last=True, truncated=True, compiled=False)
     assert list(model.teacher_precision_errors) == ['bf16']
     assert 0 < max(model.teacher_precision_errors['bf16'].values()) < 1e-2
     assert len(logs) == 1 and "bf16 (teacher_precision='auto'" in logs[0] and "at 'stage" in logs[0]
@@ -408,7 +396,7 @@ def test_deep_precision_keeps_fp32_up_to_the_first_recorded_feature():
     stage2, reference = deep.teacher_recorders.get('stage2'), fp32.teacher_recorders.get('stage2')
     assert stage2.dtype == torch.float32 and (stage2 - reference).norm() / reference.norm() > 1e-4
     assert not torch.is_autocast_enabled('cpu')  # the switch ends with the forward
-    assert deep.teacher_execution == dict(precision='bf16-deep', channels_last=True, truncated=False)
+    assert deep.teacher_execution == dict(precision='bf16-deep', channels_last=True, truncated=False, compiled=False)
 
 
 def test_fp16_teacher_that_overflows_falls_back_to_fp32():

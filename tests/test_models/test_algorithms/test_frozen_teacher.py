@@ -8,7 +8,7 @@ import torch
 from mmengine.model import ImgDataPreprocessor
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from conftest import DATA
+from conftest import DATA, logged_messages
 from mmkd.models import FrozenTeacher
 from mmkd.models.algorithms.frozen_teacher import without_teacher_weights
 from mmkd.registry import MODELS
@@ -136,7 +136,7 @@ def test_truncated_record_stops_after_the_last_recorded_feature():
         teacher.module.head.register_forward_hook(lambda *args, seen=calls[truncate]: seen.append('head'))
         teacher.record(images(), None)
         assert teacher.recorders.get('stage1').shape == (4, 4, 4, 4)  # after the stride-4 stem
-        assert teacher.execution == dict(precision='fp32', channels_last=False, truncated=truncate)
+        assert teacher.execution == dict(precision='fp32', channels_last=False, truncated=truncate, compiled=False)
     assert calls == {True: [], False: ['head']}
     with pytest.raises(RuntimeError, match=r'dry_run\(input_size\) first'):
         FrozenTeacher(classifier(), None).run(images(), None, 'fp32')
@@ -177,3 +177,56 @@ def test_distiller_keeps_the_teacher_out_of_its_tree_and_its_state_dict_keys():
     assert not model.training and bn.training  # the BN mode holds in eval too
     assistant = test_assistant_distiller.build()
     assert list(assistant.state_dict()) == expected['assistant_distiller']
+
+
+# ------------------------------------------------------------------------------------------ compile
+POSITIONS = dict(stage1=dict(source='backbone.layer1'), stage2=dict(source='backbone.layer2.1.relu', io='input'))
+
+
+@pytest.mark.slow  # compiling takes 20-60 s on one core
+def test_compiled_teacher_records_the_eager_features_and_runs_whole():
+    eager = recording_teacher(POSITIONS, truncate=False)
+    compiled = recording_teacher(POSITIONS, compile=True)
+    compiled.module.load_state_dict(eager.module.state_dict())
+    head_calls = []
+    compiled.module.head.register_forward_hook(lambda *args: head_calls.append(1))
+    for seed in (0, 1):  # the second batch reuses the compiled graph
+        eager.record(images(seed=seed), None)
+        compiled.record(images(seed=seed), None)
+        for name in POSITIONS:
+            torch.testing.assert_close(compiled.recorders.get(name), eager.recorders.get(name), rtol=1e-4, atol=1e-5)
+    assert compiled.execution == dict(precision='fp32', channels_last=False, truncated=False, compiled=True)
+    assert head_calls == [1, 1]  # whole forward: truncation cannot stop a compiled graph
+    assert not any('_orig_mod' in key for key in compiled.state_dict())  # the compiled wrapper is off the tree
+
+
+def test_compile_failure_falls_back_to_eager_with_a_warning(monkeypatch):
+    def failing_compile(module, **kwargs):
+        def forward(*args, **kw):
+            module(*args, **kw)  # records part of the features, as a graph failing midway would
+            raise RuntimeError('InductorError: C++ compiler not found\nmore lines')
+        return forward
+
+    monkeypatch.setattr(torch, 'compile', failing_compile)
+    eager = recording_teacher(POSITIONS, truncate=False)
+    teacher = recording_teacher(POSITIONS, compile=True)
+    teacher.module.load_state_dict(eager.module.state_dict())
+    logs = logged_messages(lambda: [teacher.record(images(), None) for _ in range(2)])
+    eager.record(images(), None)
+    for name in POSITIONS:  # the eager rerun's features, not the failed call's left in the recorders
+        assert len(teacher.recorders.recorders[name]._data) == 1
+        torch.testing.assert_close(teacher.recorders.get(name), eager.recorders.get(name))
+    failures = [m for m in logs if 'torch.compile of the teacher failed' in m]
+    assert len(failures) == 1  # tried once, eager from then on
+    assert 'RuntimeError: InductorError: C++ compiler not found);' in failures[0]
+    assert teacher.execution['compiled'] is False and not teacher.compiled
+
+
+def test_compile_options_are_checked():
+    assert recording_teacher(POSITIONS).execution is None
+    assert recording_teacher(POSITIONS).truncate is True  # default: truncated unless compiled
+    assert recording_teacher(POSITIONS, compile=True).truncate is False
+    with pytest.raises(ValueError, match='compile must be True or False'):
+        FrozenTeacher(classifier(), None, compile='yes')
+    with pytest.raises(ValueError, match=r'truncate=True cannot be combined with compile=True.*Leave truncate unset'):
+        FrozenTeacher(classifier(), None, compile=True, truncate=True)
