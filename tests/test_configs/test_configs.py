@@ -315,6 +315,7 @@ EASY_PAIRS = [('deeplabv3plus/deeplabv3plus_r18_toy_easy.py', 'pretrain/resnet18
               ('ssd/ssd160_r18_toy_easy.py', 'pretrain/resnet18_v1c_toy_easy.py'),
               ('ssd/ssd160_r50_toy_easy.py', 'pretrain/resnet50_v1c_toy_easy.py'),
               ('ssd/ssdlite_mbv2_toy_easy.py', 'pretrain/mobilenetv2_toy_easy.py'),
+              ('deeplabv3plus/deeplabv3plus_mbv2_toy_easy.py', 'pretrain/mobilenetv2_mmseg_toy_easy.py'),
               ('retinanet/retinanet_r18_fpn_toy_easy.py', 'pretrain/resnet18_v1c_toy_easy.py'),
               ('retinanet/retinanet_r50_fpn_toy_easy.py', 'pretrain/resnet50_v1c_toy_easy.py')]
 
