@@ -204,6 +204,29 @@ def test_ssd300_feature_maps(name):
     assert [b.shape[1] for b in bbox_preds] == [a * 4 for a in anchors_per_level]
 
 
+def test_ssd160_vgg16_is_the_ssd300_vgg16_at_the_ssd160_resnet_levels_and_anchors():
+    """The easy VGG16 teacher: mmdet's SSD300 VGG16 model but for five levels at 160 px (conv4_3 20 px, fc7
+    10 px, extras 5, 3, 1 px, as SSD160 ResNet-50's) and the SSD160 anchors."""
+    vgg, r50 = load('ssd/ssd160_vgg16_toy_easy.py'), load('ssd/ssd160_r50_toy_easy.py')
+    ref = strip_scope(load('ssd/ssd300_vgg16_toy.py').to_dict()['model'])
+    model = strip_scope(vgg.to_dict()['model'])
+    assert model['backbone'].pop('init_cfg') == dict(
+        type='Pretrained', checkpoint='data/toy_easy/pretrained/vgg16.pth', prefix='backbone.')
+    ref['backbone'].pop('init_cfg')
+    assert model['backbone'] == ref['backbone'] and model['data_preprocessor'] == ref['data_preprocessor']
+    assert vgg.model.bbox_head.anchor_generator == r50.model.bbox_head.anchor_generator
+    for key in ('out_channels', 'level_strides', 'level_paddings'):
+        assert vgg.model.neck[key] == r50.model.neck[key]
+    vgg.model.backbone.init_cfg = None
+    model = build_model(vgg).eval()
+    with torch.no_grad():
+        feats = model.backbone(torch.rand(1, 3, 160, 160))
+        outs = model.neck(feats)
+    assert [tuple(f.shape[1:]) for f in feats] == [(512, 20, 20), (1024, 10, 10)]
+    assert [f.shape[-1] for f in outs] == [20, 10, 5, 3, 1]
+    assert [f.shape[1] for f in outs] == list(vgg.model.bbox_head.in_channels)
+
+
 def test_ssd300_resnet_pair_differs_only_in_backbone_width():
     r50, r18 = load(DET_TOY[1]).model, load(DET_TOY[2]).model
     assert r50.neck.out_channels[2:] == r18.neck.out_channels[2:] == (512, 256, 256, 256)
@@ -314,6 +337,7 @@ EASY_PAIRS = [('deeplabv3plus/deeplabv3plus_r18_toy_easy.py', 'pretrain/resnet18
               ('deeplabv3plus/deeplabv3plus_r101_toy_easy.py', 'pretrain/resnet101_v1c_toy_easy.py'),
               ('ssd/ssd160_r18_toy_easy.py', 'pretrain/resnet18_v1c_toy_easy.py'),
               ('ssd/ssd160_r50_toy_easy.py', 'pretrain/resnet50_v1c_toy_easy.py'),
+              ('ssd/ssd160_vgg16_toy_easy.py', 'pretrain/vgg16_toy_easy.py'),
               ('ssd/ssdlite_mbv2_toy_easy.py', 'pretrain/mobilenetv2_toy_easy.py'),
               ('deeplabv3plus/deeplabv3plus_mbv2_toy_easy.py', 'pretrain/mobilenetv2_mmseg_toy_easy.py'),
               ('retinanet/retinanet_r18_fpn_toy_easy.py', 'pretrain/resnet18_v1c_toy_easy.py'),

@@ -19,7 +19,7 @@ CONFIGS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs
 # twins scale each weight by (recipe H W) / (H W) (docs/method_zoo.md, "Loss weights at other feature sizes").
 RECIPE_SIDES = dict(
     seg=dict(stage1=128, stage2=64, stage3=64, stage4=64, aspp=64, decoder=128, mgd=64),
-    det=dict(stage1=75, stage2=38, stage3=19, **{f'neck{i}': s for i, s in enumerate((38, 19, 10, 5, 3, 1))},
+    det=dict(stage1=75, stage2=38, stage3=19, conv4_3=38, fc7=19, **{f'neck{i}': s for i, s in enumerate((38, 19, 10, 5, 3, 1))},
              **{f'fpn{i}': hw for i, hw in enumerate(((100, 167), (50, 84), (25, 42), (13, 21), (7, 11)))}))
 
 
