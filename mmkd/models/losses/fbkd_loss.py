@@ -8,6 +8,7 @@ from torch import nn
 
 from mmkd.registry import MODELS
 from .base import DistillLoss
+from .utils import check_feature_maps
 
 _MASK_SOURCES = ('both', 'teacher')
 
@@ -127,17 +128,7 @@ class FBKDLoss(DistillLoss):
 
     def terms(self, student: torch.Tensor, teacher: torch.Tensor) -> Dict[str, torch.Tensor]:
         """The three unweighted terms ``attention`` (L_AT), ``masked`` (L_AM), ``non_local`` (L_NLD)."""
-        if student.dim() != 4 or teacher.dim() != 4:
-            raise ValueError(f'FBKD needs (N, C, H, W) feature maps, got student {tuple(student.shape)} and '
-                             f'teacher {tuple(teacher.shape)}')
-        if student.shape[1] != self.student_channels or teacher.shape[1] != self.teacher_channels:
-            raise ValueError(f'FBKDLoss(student_channels={self.student_channels}, teacher_channels='
-                             f'{self.teacher_channels}) got {student.shape[1]} and {teacher.shape[1]} channels; '
-                             f'set student_channels={student.shape[1]}, teacher_channels={teacher.shape[1]}')
-        if student.shape[0] != teacher.shape[0] or student.shape[2:] != teacher.shape[2:]:
-            raise ValueError(f'student feature {tuple(student.shape)} and teacher feature {tuple(teacher.shape)} '
-                             "differ in batch or spatial size; resize the student with a connector (e.g. "
-                             "mmkd.ConvConnector with resize='bilinear')")
+        check_feature_maps('FBKDLoss', student, teacher, self.student_channels, self.teacher_channels)
         adapted = self.adaptation(student)
         same = self.student_channels == self.teacher_channels
         spatial_s, channel_s = pooled_attention(student)

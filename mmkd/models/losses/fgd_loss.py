@@ -9,6 +9,7 @@ from torch import nn
 
 from mmkd.registry import MODELS
 from .base import DistillLoss
+from .utils import check_feature_maps
 
 
 def feature_attention(feature: torch.Tensor, temperature: float) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -163,17 +164,7 @@ class FGDLoss(DistillLoss):
     def terms(self, student: torch.Tensor, teacher: torch.Tensor,
               data_samples: Optional[Sequence] = None) -> Dict[str, torch.Tensor]:
         """The four unweighted terms ``fg``, ``bg``, ``attention``, ``global`` (each a sum divided by N)."""
-        if student.dim() != 4 or teacher.dim() != 4:
-            raise ValueError(f'FGD needs (N, C, H, W) feature maps, got student {tuple(student.shape)} and '
-                             f'teacher {tuple(teacher.shape)}')
-        if student.shape[1] != self.student_channels or teacher.shape[1] != self.teacher_channels:
-            raise ValueError(f'FGDLoss(student_channels={self.student_channels}, teacher_channels='
-                             f'{self.teacher_channels}) got {student.shape[1]} and {teacher.shape[1]} channels; '
-                             f'set student_channels={student.shape[1]}, teacher_channels={teacher.shape[1]}')
-        if student.shape[0] != teacher.shape[0] or student.shape[2:] != teacher.shape[2:]:
-            raise ValueError(f'student feature {tuple(student.shape)} and teacher feature {tuple(teacher.shape)} '
-                             "differ in batch or spatial size; resize the student with a connector (e.g. "
-                             "mmkd.ConvConnector with resize='bilinear')")
+        check_feature_maps('FGDLoss', student, teacher, self.student_channels, self.teacher_channels)
         n, _, h, w = teacher.shape
         boxes, sizes = _boxes_and_sizes(data_samples, n)
         fg, bg = box_masks(boxes, sizes, h, w, dtype=teacher.dtype, device=teacher.device)

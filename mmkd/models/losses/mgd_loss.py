@@ -6,7 +6,7 @@ from torch import nn
 
 from mmkd.registry import MODELS
 from .base import DistillLoss, reduce_loss
-from .utils import pixel_weight_of
+from .utils import check_feature_maps, pixel_weight_of
 
 _MASKS = ('spatial', 'channel')
 
@@ -101,18 +101,7 @@ class MGDLoss(DistillLoss):
         Returns:
             Tensor: Scalar loss, in the dtype of the loss's layers (float32 unless converted).
         """
-        if student.dim() != 4 or teacher.dim() != 4:
-            raise ValueError(f'MGD needs (N, C, H, W) feature maps, got student {tuple(student.shape)} and '
-                             f'teacher {tuple(teacher.shape)}')
-        if student.shape[1] != self.student_channels or teacher.shape[1] != self.teacher_channels:
-            raise ValueError(f'MGDLoss(student_channels={self.student_channels}, teacher_channels='
-                             f'{self.teacher_channels}) got a student feature with {student.shape[1]} and a '
-                             f'teacher feature with {teacher.shape[1]} channels; set student_channels='
-                             f'{student.shape[1]}, teacher_channels={teacher.shape[1]}')
-        if student.shape[0] != teacher.shape[0] or student.shape[2:] != teacher.shape[2:]:
-            raise ValueError(f'student feature {tuple(student.shape)} and teacher feature {tuple(teacher.shape)} '
-                             "differ in batch or spatial size; resize the student with a connector (e.g. "
-                             "mmkd.ConvConnector with resize='bilinear')")
+        check_feature_maps('MGDLoss', student, teacher, self.student_channels, self.teacher_channels)
         s = self.align(student) if self.align is not None else student
         n, _, h, w = teacher.shape
         masked = s * self.random_mask(n, h, w, s)

@@ -85,6 +85,31 @@ def pixel_weight_of(weight: Optional[torch.Tensor], feature: torch.Tensor) -> Op
     return fit_weight(weight, feature.shape[2:])
 
 
+def check_feature_maps(owner: str, student: torch.Tensor, teacher: torch.Tensor, student_channels: int,
+                       teacher_channels: int) -> None:
+    """Raise a ValueError naming the fix unless ``student`` is (N, student_channels, H, W) and ``teacher``
+    (N, teacher_channels, H, W): the inputs of the losses with their own student-to-teacher layers.
+
+    Args:
+        owner (str): The loss's class name, e.g. ``'MGDLoss'``, used in the messages.
+        student (Tensor): Student feature.
+        teacher (Tensor): Teacher feature.
+        student_channels (int): The student channels the loss was built for.
+        teacher_channels (int): The teacher channels the loss was built for.
+    """
+    if student.dim() != 4 or teacher.dim() != 4:
+        raise ValueError(f'{owner} needs (N, C, H, W) feature maps, got student {tuple(student.shape)} and '
+                         f'teacher {tuple(teacher.shape)}')
+    if student.shape[1] != student_channels or teacher.shape[1] != teacher_channels:
+        raise ValueError(f'{owner}(student_channels={student_channels}, teacher_channels={teacher_channels}) '
+                         f'got {student.shape[1]} and {teacher.shape[1]} channels; set '
+                         f'student_channels={student.shape[1]}, teacher_channels={teacher.shape[1]}')
+    if student.shape[0] != teacher.shape[0] or student.shape[2:] != teacher.shape[2:]:
+        raise ValueError(f'student feature {tuple(student.shape)} and teacher feature {tuple(teacher.shape)} '
+                         "differ in batch or spatial size; resize the student with a connector (e.g. "
+                         "mmkd.ConvConnector with resize='bilinear')")
+
+
 def kl_divergence(log_q: torch.Tensor, target: torch.Tensor, dim: int = 1,
                   log_target: bool = True) -> torch.Tensor:
     """``KL(p || q) = sum_c p_c (log p_c - log q_c)`` along ``dim`` (0 log 0 = 0): the one KL of mmkd.
