@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.validation import check_odd_kernel_size, check_positive_ints
 from .resize import check_resize_mode, resize_to_target
 
 @MODELS.register_module()
@@ -29,13 +30,8 @@ class ConvBNConnector(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1,
                  resize: Optional[str] = None) -> None:
         super().__init__()
-        for name, value in (('in_channels', in_channels), ('out_channels', out_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, got {value!r}')
-        if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size <= 0 \
-                or kernel_size % 2 == 0:
-            raise ValueError(f'kernel_size must be a positive odd int (so the spatial size is kept), got '
-                             f'{kernel_size!r}')
+        check_positive_ints(in_channels=in_channels, out_channels=out_channels)
+        check_odd_kernel_size(kernel_size)
         check_resize_mode(resize)
         self.in_channels = in_channels
         self.out_channels = out_channels

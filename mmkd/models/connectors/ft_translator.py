@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.validation import check_positive_ints
 from .resize import check_resize_mode, resize_to_target
 
 LEAKY_SLOPE = 0.1
@@ -41,10 +42,7 @@ class FTTranslator(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, num_layers: int = 3,
                  resize: Optional[str] = None) -> None:
         super().__init__()
-        for name, value in (('in_channels', in_channels), ('out_channels', out_channels),
-                            ('num_layers', num_layers)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, got {value!r}')
+        check_positive_ints(in_channels=in_channels, out_channels=out_channels, num_layers=num_layers)
         check_resize_mode(resize)
         self.in_channels = in_channels
         self.out_channels = out_channels

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.validation import check_positive_ints
 from .base import DistillLoss
 from .utils import check_feature_maps
 
@@ -93,9 +94,7 @@ class FBKDLoss(DistillLoss):
                  alpha: float = 4e-3, beta: float = 7e-5, gamma: float = 7e-5, reduction: int = 2,
                  sub_sample: int = 1, mask_source: str = 'both', loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        for name, value in (('student_channels', student_channels), ('teacher_channels', teacher_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, got {value!r}')
+        check_positive_ints(student_channels=student_channels, teacher_channels=teacher_channels)
         if temperature <= 0:
             raise ValueError(f'temperature must be positive, got {temperature}')
         if mask_source not in _MASK_SOURCES:

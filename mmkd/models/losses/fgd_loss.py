@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mmkd.registry import MODELS
+from mmkd.utils.validation import check_positive_ints
 from .base import DistillLoss
 from .utils import check_feature_maps
 
@@ -143,9 +144,7 @@ class FGDLoss(DistillLoss):
                  alpha_fgd: float = 1e-3, beta_fgd: float = 5e-4, gamma_fgd: float = 1e-3,
                  lambda_fgd: float = 5e-6, loss_weight: float = 1.0) -> None:
         super().__init__(loss_weight)
-        for name, value in (('student_channels', student_channels), ('teacher_channels', teacher_channels)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f'{name} must be a positive int, got {value!r}')
+        check_positive_ints(student_channels=student_channels, teacher_channels=teacher_channels)
         if temperature <= 0:
             raise ValueError(f'temperature must be positive, got {temperature}')
         self.student_channels = student_channels
