@@ -159,7 +159,7 @@ class KDCL(MutualLearning):
             return None
         return -mean / std
 
-    def augment(self, inputs: torch.Tensor) -> torch.Tensor:
+    def peer_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
         """One peer's random view of the normalised batch (the batch itself when ``peer_augment`` is None)."""
         if self.peer_augment is None:
             return inputs
@@ -185,19 +185,7 @@ class KDCL(MutualLearning):
             self.general_weights.mul_(self.general_momentum).add_((1.0 - self.general_momentum) * fitted)
         return target, weights
 
-    # ------------------------------------------------------------------------------------- forward
-    def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
-        """Every peer's own losses on its own view (``<peer>.<key>``) and its KDCL term
-        (``loss_kd_<peer>``)."""
-        losses, logits = {}, {}
-        for name, peer in self.peers.items():
-            with self.recorders[name].recording():
-                peer_losses = peer(self.augment(inputs), data_samples, mode='loss')
-            losses.update({f'{name}.{key}': value for key, value in peer_losses.items()})
-            logits[name] = self.recorders[name].get(LOGITS)
-        losses.update(self.mutual_losses(logits, data_samples))
-        return losses
-
+    # -------------------------------------------------------------------------------------- losses
     def mutual_losses(self, logits: Dict[str, torch.Tensor],
                       data_samples: Optional[list] = None) -> Dict[str, torch.Tensor]:
         """``loss_kd_k = loss(z_k, z_t)`` for every peer, with the detached ensemble ``z_t``.

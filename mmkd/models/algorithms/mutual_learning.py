@@ -151,12 +151,16 @@ class MutualLearning(FiniteLossMixin, BaseModel):
                 mode: str = 'tensor') -> ForwardResults:
         return forward_by_mode(self, inputs, data_samples, mode, self.peers[self.predict_peer])
 
+    def peer_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
+        """What one peer's ``loss`` sees of the batch, asked once per peer: the batch itself."""
+        return inputs
+
     def loss(self, inputs: torch.Tensor, data_samples: Optional[list]) -> Dict[str, torch.Tensor]:
         """Every peer's own losses (``<peer>.<key>``) and its mutual loss (``loss_mutual_<peer>``)."""
         losses, logits = {}, {}
         for name, peer in self.peers.items():
             with self.recorders[name].recording():
-                peer_losses = peer(inputs, data_samples, mode='loss')
+                peer_losses = peer(self.peer_inputs(inputs), data_samples, mode='loss')
             losses.update({f'{name}.{key}': value for key, value in peer_losses.items()})
             logits[name] = self.recorders[name].get(LOGITS)
         losses.update(self.mutual_losses(logits, data_samples))

@@ -16,6 +16,17 @@ DEFAULT_DATA_PREPROCESSOR = dict(
     bgr_to_rgb=True)
 
 
+def classifier_preprocessor(data_preprocessor: Optional[dict]) -> Optional[dict]:
+    """A classifier's data preprocessor config: :data:`DEFAULT_DATA_PREPROCESSOR` for None, a dict with
+    ``type`` defaulting to ``ImgDataPreprocessor``, anything else (a built module) as it is."""
+    if data_preprocessor is None:
+        return dict(DEFAULT_DATA_PREPROCESSOR)
+    if isinstance(data_preprocessor, dict):
+        data_preprocessor = dict(data_preprocessor)
+        data_preprocessor.setdefault('type', DEFAULT_DATA_PREPROCESSOR['type'])
+    return data_preprocessor
+
+
 @MODELS.register_module()
 class ImageClassifier(FiniteLossMixin, BaseModel):
     """``head(neck(backbone(normalise(img))))`` with mmdet-style ``loss``/``predict``/``tensor`` modes.
@@ -40,12 +51,7 @@ class ImageClassifier(FiniteLossMixin, BaseModel):
                  head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(DEFAULT_DATA_PREPROCESSOR)
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type', DEFAULT_DATA_PREPROCESSOR['type'])
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(data_preprocessor=classifier_preprocessor(data_preprocessor), init_cfg=init_cfg)
         if head is None:
             raise ValueError('ImageClassifier needs a head, e.g. head=dict(type="mmkd.LinearClsHead", '
                              'num_classes=100, in_channels=512).')

@@ -15,7 +15,7 @@ from mmkd.utils.loss_guard import FiniteLossMixin, check_loss_weights
 from ..losses.base import DistillLoss, promote
 from ..heads.linear_cls_head import LinearClsHead
 from ..utils import forward_by_mode
-from .image_classifier import DEFAULT_DATA_PREPROCESSOR
+from .image_classifier import classifier_preprocessor
 
 
 class MultiBranchClassifier(FiniteLossMixin, BaseModel):
@@ -40,12 +40,7 @@ class MultiBranchClassifier(FiniteLossMixin, BaseModel):
     def __init__(self,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(DEFAULT_DATA_PREPROCESSOR)
-        elif isinstance(data_preprocessor, dict):
-            data_preprocessor = dict(data_preprocessor)
-            data_preprocessor.setdefault('type', DEFAULT_DATA_PREPROCESSOR['type'])
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        super().__init__(data_preprocessor=classifier_preprocessor(data_preprocessor), init_cfg=init_cfg)
 
     @staticmethod
     def build_head(head: Optional[dict], what: str = 'head') -> LinearClsHead:
