@@ -1,6 +1,6 @@
 # RetinaNet ResNet-50 FPN -> ResNet-18 FPN on the easy toy set in the COCO layout: the student config with
 # its model wrapped in a FeatureDistiller. The teacher is trained (once per machine, cached) and linked by
-#   python tools/misc/cached_train.py configs/retinanet/retinanet_r50_fpn_toy_easy.py --iters 2000 \
+#   python tools/misc/cached_train.py configs/retinanet/retinanet_r50_fpn_toy_easy.py --iters 1500 \
 #       --link data/toy_easy/teachers/retinanet_r50_fpn.pth
 _base_ = ['../../retinanet/retinanet_r18_fpn_toy_easy.py', '../feature_distiller.py']
 
