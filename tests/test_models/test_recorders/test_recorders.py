@@ -334,6 +334,7 @@ def test_deepcopy_and_pickle_after_recording(toy):
 def test_ddp_wrapped_model(tmp_path, toy):
     model, x = toy
     dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store', rank=0, world_size=1)
+    ddp = None
     try:
         ddp = nn.parallel.DistributedDataParallel(model)
         manager = RecorderManager(dict(feat=dict(source='lin', call=1)))
@@ -347,4 +348,7 @@ def test_ddp_wrapped_model(tmp_path, toy):
         feat.sum().backward()
         assert model.lin.weight.grad.abs().sum() > 0
     finally:
+        # DDP's reducer holds the process group: freed after destroy_process_group, the gloo group's
+        # destructor can wait forever on its worker threads (seen hanging the suite), so free it first
+        del ddp
         dist.destroy_process_group()
