@@ -3,6 +3,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
+from torch import nn
 
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
@@ -16,7 +17,7 @@ DEFAULT_DATA_PREPROCESSOR = dict(
     bgr_to_rgb=True)
 
 
-def classifier_preprocessor(data_preprocessor: Optional[dict]) -> Optional[dict]:
+def classifier_preprocessor(data_preprocessor: Optional[Union[dict, nn.Module]]) -> Union[dict, nn.Module]:
     """A classifier's data preprocessor config: :data:`DEFAULT_DATA_PREPROCESSOR` for None, a dict with
     ``type`` defaulting to ``ImgDataPreprocessor``, anything else (a built module) as it is."""
     if data_preprocessor is None:
