@@ -5,6 +5,7 @@ import math
 import os
 import os.path as osp
 import pickle
+import socket
 import subprocess
 import sys
 
@@ -21,6 +22,13 @@ compat.apply()  # the tests read checkpoints with torch.load, like the tools do
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(REPO, 'tests', 'data')
 NUM_CLASSES = 5
+
+if int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')) > 1:
+    # under pytest-xdist (tools/run_tests.sh) each worker, and the tools it starts, gets its share of the
+    # cores, so that the workers do not oversubscribe them
+    _threads = max(1, (os.cpu_count() or 1) // int(os.environ['PYTEST_XDIST_WORKER_COUNT']))
+    torch.set_num_threads(_threads)
+    os.environ['OMP_NUM_THREADS'] = str(_threads)
 
 
 @pytest.fixture(autouse=True)
@@ -46,12 +54,21 @@ def run_tool(cwd, script, *args, launcher=None, timeout=900):
     cmd = ['bash', path, *args] if script.endswith('.sh') else [sys.executable, path, *args]
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
     env.setdefault('OMP_NUM_THREADS', '2')
+    if script.endswith('dist_train.sh'):
+        env.setdefault('PORT', str(free_port()))  # tests running side by side each get their own rendezvous
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
     proc = subprocess.run(cmd, cwd=str(cwd), env=env, capture_output=True, text=True, timeout=timeout)
     out = proc.stdout + proc.stderr
     if proc.returncode != 0:
         pytest.fail(f'{" ".join(cmd)} exited {proc.returncode}:\n{out[-6000:]}')
     return out
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def run_fresh(script, *args, cwd):

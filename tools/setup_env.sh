@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Prepare (or reuse) mmkd's Python environment and print its path.
 #
-# The environment and the mmcv wheel live outside the clone, in $MMKD_CACHE (default ~/.cache/mmkd),
-# keyed by a hash of the pinned requirements and the Python version: a warm machine reuses both, a change
-# of pins builds a new pair. mmcv 2.1.0 is compiled once with its ops (about 15 minutes on 2 cores).
+# The environment and the mmcv wheel live outside the clone, in $MMKD_CACHE (default ~/.cache/mmkd): the
+# environment keyed by a hash of the pinned requirements and the Python version, the wheel by what it is
+# compiled against (the Python version, the build pins, torch and mmcv). A warm machine reuses both; a new
+# test or runtime pin makes a new environment from the same wheel. mmcv 2.1.0 is compiled once with its
+# ops (about 15 minutes on 2 cores).
 # Usage: source <(bash tools/setup_env.sh --exports)   or   VENV=$(bash tools/setup_env.sh)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,8 +13,10 @@ python=${MMKD_PYTHON:-python3}
 cache=${MMKD_CACHE:-$HOME/.cache/mmkd}
 key=$( { "$python" --version; cat "$root"/requirements/build.txt "$root"/requirements/runtime.txt \
          "$root"/requirements/tests.txt; } | sha256sum | cut -c1-12)
+wheel_key=$( { "$python" --version; cat "$root"/requirements/build.txt;
+               grep -E '^(torch|mmcv)==' "$root"/requirements/runtime.txt; } | sha256sum | cut -c1-12)
 venv=$cache/venv-$key
-wheels=$cache/wheels-$key
+wheels=$cache/wheels-$wheel_key
 log() { echo "[setup_env] $*" >&2; }
 
 mkdir -p "$cache" "$wheels"
@@ -29,12 +33,15 @@ if [ ! -f "$venv/.mmkd-ready" ]; then
     "$(grep '^numpy==' "$root/requirements/runtime.txt")"
   "${pip[@]}" -r "$root/requirements/build.txt"
   mmcv_pin=$(grep '^mmcv==' "$root/requirements/runtime.txt")
+  exec 8>"$wheels/.lock"  # environments of other pins share the wheel: one builds it
+  flock 8
   if ! ls "$wheels"/mmcv-*.whl >/dev/null 2>&1; then
     log "building $mmcv_pin with ops (cached in $wheels; about 15 minutes on 2 cores)"
     # mmcv's setup.py imports torch and mmengine-free build deps from the venv itself.
     MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} FORCE_CUDA=${FORCE_CUDA:-0} \
       "$venv/bin/python" -m pip wheel -q --no-build-isolation --no-deps -w "$wheels" "$mmcv_pin"
   fi
+  flock -u 8
   "${pip[@]}" --find-links "$wheels" -r "$root/requirements/runtime.txt" -r "$root/requirements/tests.txt"
   # torch 2.13 asks for setuptools>=77, which drops pkg_resources that mmengine/mmcv import: restore the pin.
   "${pip[@]}" --no-deps -r "$root/requirements/build.txt"

@@ -17,7 +17,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import REPO
+from conftest import REPO, free_port
 
 
 def write_cifar(root, num=8):
@@ -188,12 +188,9 @@ def test_a_second_training_into_a_busy_work_dir_is_refused_until_the_first_ends(
 @pytest.mark.slow
 def test_dist_train_takes_one_lock_per_rank(tiny_run):
     root, config, work = tiny_run
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
     command = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), config, '2', '--work-dir', str(work),
                '--cfg-options', 'train_cfg.max_iters=2']
-    proc = subprocess.run(command, cwd=str(root), env=dict(tool_env(), PORT=str(port)), capture_output=True,
+    proc = subprocess.run(command, cwd=str(root), env=dict(tool_env(), PORT=str(free_port())), capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     assert sorted(p for p in os.listdir(work) if p.endswith('.lock')) == ['.mmkd_train.lock',

@@ -5,7 +5,6 @@ import io
 import os
 import os.path as osp
 import pickle
-import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.model import BaseModule
 from mmengine.runner import CheckpointLoader, load_checkpoint
 
-from conftest import REPO, build, classifier
+from conftest import REPO, build, classifier, free_port
 from mmkd.compat import CheckpointDownloadError, CorruptCheckpointError
 from mmkd.datasets import CIFAR100Dataset, load_cifar_pickle
 from mmkd.datasets.toy_generator import _load_pickle, write_cifar_pickle
@@ -81,12 +80,6 @@ def crafted(tmp_path):
     path = tmp_path / 'crafted.pth'
     torch.save(dict(state_dict=dict(weight=torch.ones(2)), meta=dict(x=RunsCode(marker))), path)
     return path, marker
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 # ----------------------------------------------------------------------------- checkpoints from URLs
