@@ -27,7 +27,8 @@ import sys
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
-from mmkd.utils.tool_runs import command_line, last_checkpoint, run, shown, table  # noqa: E402
+from mmkd.utils.tool_runs import (command_line, last_checkpoint, make_test_only, run,  # noqa: E402
+                                  shown, table, test_ensemble_config)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 BAN_KEYS = ('student_config', 'ban_point', 'ban_task_loss_weight', 'ban_distiller')
@@ -112,17 +113,9 @@ def ensemble_config(ban_cfg: Config, checkpoints: list, work_dir: str) -> Config
     for key in BAN_KEYS + ('model',):
         cfg.pop(key, None)
     student = load_model_config(ban_cfg.student_config)
-    cfg.model = dict(type='mmkd.EnsembleClassifier', models=[student] * len(checkpoints),
-                     checkpoints=list(checkpoints))
     cfg.data_preprocessor = None
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
-                'val_cfg', 'val_evaluator', 'auto_scale_lr'):
-        cfg[key] = None
-    cfg.custom_hooks = []
-    cfg.work_dir = work_dir
-    cfg.launcher = 'none'
-    cfg.load_from = None
-    return cfg
+    return make_test_only(cfg, dict(type='mmkd.EnsembleClassifier', models=[student] * len(checkpoints),
+                                    checkpoints=list(checkpoints)), work_dir)
 
 
 def train_generation(ban_cfg: Config, gen: int, work_dir: str, teacher: str, seed: int) -> dict:
@@ -167,19 +160,9 @@ def train_generation(ban_cfg: Config, gen: int, work_dir: str, teacher: str, see
 
 def evaluate_ensemble(ban_cfg: Config, checkpoints: list, work_dir: str) -> dict:
     """``mmkd.EnsembleClassifier`` of ``checkpoints`` through ``Runner.test`` in ``work_dir/ensemble``."""
-    from mmengine.runner import Runner
-
-    from mmkd.utils import setup_runtime
-    ens_dir = osp.join(work_dir, 'ensemble')
-    os.makedirs(ens_dir, exist_ok=True)
-    cfg = ensemble_config(ban_cfg, checkpoints, ens_dir)
-    os.makedirs(osp.join(work_dir, 'configs'), exist_ok=True)
-    cfg.dump(osp.join(work_dir, 'configs', 'ensemble.py'))
-    print(f'\n=== ensemble of generations 1-{len(checkpoints)} (mean of softmax probabilities)', flush=True)
-    setup_runtime.prepare(cfg)
-    metrics = Runner.from_cfg(cfg).test()
-    setup_runtime.dump_metrics(metrics, osp.join(ens_dir, 'test.json'))
-    return {k: float(v) for k, v in metrics.items()}
+    cfg = ensemble_config(ban_cfg, checkpoints, osp.join(work_dir, 'ensemble'))
+    return test_ensemble_config(cfg, work_dir, f'ensemble of generations 1-{len(checkpoints)} (mean of '
+                                'softmax probabilities)')
 
 
 def main():

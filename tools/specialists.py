@@ -37,7 +37,8 @@ import torch
 from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
-from mmkd.utils.tool_runs import command_line, last_checkpoint, run, shown, table  # noqa: E402
+from mmkd.utils.tool_runs import (command_line, last_checkpoint, make_test_only, run,  # noqa: E402
+                                  shown, table, test_ensemble_config)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -130,15 +131,7 @@ def specialist_config(cfg: Config, classes: list, init: str, seed: int = None) -
 
 def test_only(cfg: Config, model: dict, work_dir: str) -> Config:
     """A test-only config of ``model`` on the specialists config's test set."""
-    out = base_config(cfg, work_dir)
-    out.model = model
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
-                'val_cfg', 'val_evaluator', 'auto_scale_lr'):
-        out[key] = None
-    out.custom_hooks = []
-    out.launcher = 'none'
-    out.load_from = None
-    return out
+    return make_test_only(base_config(cfg), model, work_dir)
 
 
 # ----------------------------------------------------------------------------------------- generalist
@@ -297,19 +290,10 @@ def ensemble_model(cfg: Config, gen_checkpoint: str, clusters: dict, infos: list
 
 def test_ensemble(cfg: Config, gen_checkpoint: str, clusters: dict, infos: list, work_dir: str) -> dict:
     """``mmkd.SpecialistEnsemble`` through ``Runner.test`` in ``work_dir/ensemble``."""
-    from mmengine.runner import Runner
-
-    from mmkd.utils import setup_runtime
-    ens_dir = osp.join(work_dir, 'ensemble')
-    os.makedirs(ens_dir, exist_ok=True)
-    test_cfg = test_only(cfg, ensemble_model(cfg, gen_checkpoint, clusters, infos), ens_dir)
+    test_cfg = test_only(cfg, ensemble_model(cfg, gen_checkpoint, clusters, infos),
+                         osp.join(work_dir, 'ensemble'))
     test_cfg.data_preprocessor = None
-    test_cfg.dump(osp.join(work_dir, 'configs', 'ensemble.py'))
-    print(f'\n=== generalist + {len(infos)} specialists (KL combination)', flush=True)
-    setup_runtime.prepare(test_cfg)
-    metrics = Runner.from_cfg(test_cfg).test()
-    setup_runtime.dump_metrics(metrics, osp.join(ens_dir, 'test.json'))
-    return {k: float(v) for k, v in metrics.items()}
+    return test_ensemble_config(test_cfg, work_dir, f'generalist + {len(infos)} specialists (KL combination)')
 
 
 def main():

@@ -1,5 +1,7 @@
 """What the tools that chain training runs (``tools/born_again.py``, ``tools/specialists.py``) share: the
-commands they print and run as subprocesses, the checkpoints those runs leave and the metric table."""
+commands they print and run as subprocesses, the checkpoints those runs leave, the in-process test of their
+ensemble and the metric table."""
+import os
 import os.path as osp
 import shlex
 import subprocess
@@ -32,6 +34,40 @@ def last_checkpoint(work_dir: str) -> str:
                                 'checkpoint (check default_hooks.checkpoint in the config)')
     with open(path) as f:
         return shown(f.read().strip())  # the Runner writes an absolute path
+
+
+TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader',
+                 'val_cfg', 'val_evaluator', 'auto_scale_lr')
+
+
+def make_test_only(cfg, model: dict, work_dir: str):
+    """``cfg`` (changed in place and returned) as a test-only config of ``model`` in ``work_dir``: no
+    training or validation entries, no custom hooks, no launcher, nothing loaded but ``model``'s own."""
+    cfg.model = model
+    for key in TRAINING_KEYS:
+        cfg[key] = None
+    cfg.custom_hooks = []
+    cfg.work_dir = work_dir
+    cfg.launcher = 'none'
+    cfg.load_from = None
+    return cfg
+
+
+def test_ensemble_config(cfg, work_dir: str, banner: str) -> dict:
+    """Test ``cfg`` (a test-only config of an ensemble model) through ``Runner.test`` in this process: the
+    config is dumped to ``work_dir/configs/ensemble.py``, the metrics written to ``cfg.work_dir/test.json``
+    and returned as floats."""
+    from mmengine.runner import Runner
+
+    from mmkd.utils import setup_runtime
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    os.makedirs(osp.join(work_dir, 'configs'), exist_ok=True)
+    cfg.dump(osp.join(work_dir, 'configs', 'ensemble.py'))
+    print(f'\n=== {banner}', flush=True)
+    setup_runtime.prepare(cfg)
+    metrics = Runner.from_cfg(cfg).test()
+    setup_runtime.dump_metrics(metrics, osp.join(cfg.work_dir, 'test.json'))
+    return {k: float(v) for k, v in metrics.items()}
 
 
 def table(rows: list, heading: str = 'generation') -> str:

@@ -13,7 +13,8 @@ from mmengine.config import Config
 from conftest import REPO, run_tool
 from mmkd.registry import MODELS
 from mmkd.structures import ClsDataSample
-from mmkd.utils.tool_runs import table
+from mmkd.utils.config import load_model_config
+from mmkd.utils.tool_runs import TRAINING_KEYS, table
 
 BAN_CONFIG = 'configs/ban/ban_cls_r18_toy.py'
 
@@ -105,6 +106,20 @@ def test_generation_configs(tmp_path, monkeypatch):
     torch.testing.assert_close(distiller.teacher.state_dict(), student.state_dict())
     with pytest.raises(ValueError, match='is the `model` of student_config'):
         tool.load_ban_config(BAN_CONFIG, {'model.head.num_classes': 5})
+
+
+def test_ensemble_config_is_test_only(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    tool = load_tool()
+    ban = tool.load_ban_config(BAN_CONFIG, {})
+    cfg = tool.ensemble_config(ban, ['a.pth', 'b.pth'], str(tmp_path / 'ensemble'))
+    assert cfg.model.type == 'mmkd.EnsembleClassifier' and cfg.model.checkpoints == ['a.pth', 'b.pth']
+    assert cfg.model.models == [load_model_config(ban.student_config)] * 2
+    assert not any(k in cfg for k in tool.BAN_KEYS)
+    assert all(cfg[k] is None for k in TRAINING_KEYS) and cfg.test_dataloader == ban.test_dataloader
+    assert (cfg.work_dir, cfg.launcher, cfg.load_from, cfg.custom_hooks) == (str(tmp_path / 'ensemble'), 'none',
+                                                                              None, [])
+    assert ban.train_cfg is not None  # the born-again config itself is left as it was
 
 
 def test_table_lists_generations_and_the_ensemble():
