@@ -30,7 +30,7 @@ from .config import load_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 FILE_KEYS = ('checkpoint', 'pretrained', 'load_from')
-RESUME_INTERVAL = 500  # iterations between the checkpoints a cached run can resume from
+RESUME_INTERVAL = 250  # iterations between the checkpoints a cached run can resume from
 
 
 def cache_root() -> str:
