@@ -23,6 +23,10 @@ RECIPE_SIDES = dict(
              **{f'fpn{i}': hw for i, hw in enumerate(((100, 167), (50, 84), (25, 42), (13, 21), (7, 11)))}))
 
 
+# the easy configs without a toy twin of their own and the toy config whose recipe weights they scale
+RECIPE_TWIN = {'configs/overhaul/overhaul_ssd_r18_r18_toy_easy.py': 'configs/overhaul/overhaul_ssd_r50_r18_toy.py'}
+
+
 def check_per_position_weights(model, recipe_points, task):
     """Each point's weight is the recipe's (``recipe_points``: the toy twin's points) x (recipe H W) / (H W), with
     H W the teacher map the point recorded last."""
@@ -71,22 +75,26 @@ def test_easy_config_gives_finite_losses_with_the_recipes_weights_per_position(c
     names = [k for k in losses if k.startswith('loss_distill_')]
     assert names == [f'loss_distill_{p}' for p in cfg.model.distill_points]
     assert all(torch.isfinite(losses[k]) and losses[k].requires_grad for k in names)
-    toy = Config.fromfile(config.replace('_toy_easy.py', '_toy.py')).model.distill_points
+    toy = Config.fromfile(RECIPE_TWIN.get(config, config.replace('_toy_easy.py', '_toy.py'))).model.distill_points
     check_per_position_weights(model, toy, task)
 
 
-def test_resnet18_teacher_variant_records_each_basic_block_before_its_last_relu(monkeypatch):
-    """overhaul_deeplabv3plus_r18_r18_toy.py: the teacher stages are BasicBlocks; each recorded feature is
+@pytest.mark.parametrize('config, scope, stages', [('overhaul_deeplabv3plus_r18_r18_toy.py', 'mmseg', 4),
+                                                   ('overhaul_ssd_r18_r18_toy_easy.py', 'mmdet', 3)])
+def test_resnet18_teacher_variant_records_each_basic_block_before_its_last_relu(config, scope, stages, monkeypatch):
+    """The ResNet-18 teacher twins: the teacher stages are BasicBlocks; each recorded feature is
     `bn2(conv2(.)) + identity` (negative values kept), its ReLU is the block output, and the margin comes
     from that block's bn2."""
     from mmkd.models.transforms.margin_relu import ofd_margin
     monkeypatch.chdir(REPO)
-    cfg = Config.fromfile('configs/overhaul/overhaul_deeplabv3plus_r18_r18_toy.py')
-    init_default_scope('mmseg')
+    cfg = Config.fromfile(f'configs/overhaul/{config}')
+    init_default_scope(scope)
     cfg.model.teacher.checkpoint = None
+    cfg.model.truncate_teacher = False  # the last stage's block runs to its end, for its output
     model = MODELS.build(cfg.model)
     model.train()
-    blocks = {f'stage{i}': model.teacher.backbone.get_submodule(f'layer{i}')[1] for i in range(1, 5)}
+    blocks = {f'stage{i}': model.teacher.backbone.get_submodule(f'layer{i}')[1] for i in range(1, stages + 1)}
+    assert set(blocks) <= set(model.distill_points)
     outputs = {}
     handles = [block.register_forward_hook(lambda m, a, out, name=name: outputs.__setitem__(name, out))
                for name, block in blocks.items()]

@@ -153,9 +153,11 @@ def test_every_method_has_configs_and_every_toy_config_a_real_twin():
 
 # SSD160 (the easy detection twins) has five neck and head levels (20, 10, 5, 3, 1 px) where SSD300 has six
 # (38, 19, 10, 5, 3, 1 px): the easy twins of the per-level methods keep the levels both have but the 1x1 one
-# where its loss is constant (CWD, PKD: levels 0-3), and every level for MGD (0-4); RetinaNet keeps its five FPN
-# levels (the coarsest is 2x2 at 160 px)
-EASY_DET_LEVELS = dict(cwd=4, pkd=4, mgd=5)
+# where its loss is constant (CWD, PKD: levels 0-3), and every level for MGD and KD on the head's scores (0-4);
+# RetinaNet keeps its five FPN levels (the coarsest is 2x2 at 160 px)
+EASY_DET_LEVELS = dict(cwd=4, pkd=4, mgd=5, kd=5)
+# the methods whose SSD point is one point over a list of levels (the others: one point per level)
+LIST_POINT = ('pkd', 'kd')
 
 
 def layout(cfg):
@@ -170,9 +172,9 @@ def test_easy_twin_distils_the_toy_twins_positions_but_the_levels_ssd160_lacks(c
     levels = EASY_DET_LEVELS.get(method_of(config)) if '_ssd_' in config else None
     if levels is None:
         expected = toy
-    elif method_of(config) == 'pkd':  # one point over a list of levels
-        student, teacher, connector, loss = toy['pkd']
-        expected = dict(pkd=(student[:levels], teacher[:levels], connector[:levels], loss))
+    elif method_of(config) in LIST_POINT:
+        (name, (student, teacher, connector, loss)), = toy.items()
+        expected = {name: (student[:levels], teacher[:levels], connector and connector[:levels], loss)}
     else:  # one point per level
         expected = dict(list(toy.items())[:levels])
     assert layout(easy_cfg) == expected

@@ -1,15 +1,14 @@
 """Attention transfer (Zagoruyko & Komodakis, "Paying More Attention to Attention: Improving the
 Performance of Convolutional Neural Networks via Attention Transfer", ICLR 2017)."""
-from typing import Optional, Sequence, Union
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .base import DistillLoss, promote, reduce_loss
-from .utils import fit_weight
+from .utils import Features, feature_pairs, fit_weight
 
-Features = Union[torch.Tensor, Sequence[torch.Tensor]]
 _DISTANCES = ('norm', 'mean_squared')
 
 
@@ -130,14 +129,8 @@ class ATLoss(DistillLoss):
         Returns:
             Tensor: Scalar loss (summed over the pairs).
         """
-        multi_s, multi_t = isinstance(student, (list, tuple)), isinstance(teacher, (list, tuple))
-        if multi_s != multi_t or (multi_s and (len(student) != len(teacher) or not student)):
-            raise ValueError('ATLoss takes one student and one teacher tensor, or equally long non-empty '
-                             'sequences of them: list as many student as teacher positions in the distill point')
-        if not multi_s:
-            student, teacher = (student, ), (teacher, )
         return sum(at_loss(s, t, self.p, self.resize, distance=self.distance, weight=weight)
-                   for s, t in zip(student, teacher))
+                   for s, t in feature_pairs(student, teacher, 'ATLoss'))
 
     def extra_repr(self) -> str:
         return (f'p={self.p}, loss_weight={self.loss_weight}, resize={self.resize}, '

@@ -1,15 +1,14 @@
 """PKD (Cao et al., "PKD: General Distillation Framework for Object Detectors via Pearson Correlation
 Coefficient", NeurIPS 2022)."""
-from typing import Optional, Sequence, Union
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
 from mmkd.registry import MODELS
 from .base import DistillLoss, promote, reduce_loss
-from .utils import fit_weight
+from .utils import Features, feature_pairs, fit_weight
 
-Features = Union[torch.Tensor, Sequence[torch.Tensor]]
 
 
 def standardize_maps(feat: torch.Tensor, eps: float = 1e-6, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -109,20 +108,8 @@ class PKDLoss(DistillLoss):
         Returns:
             Tensor: Scalar loss (summed over the pairs).
         """
-        multi_s, multi_t = isinstance(student, (list, tuple)), isinstance(teacher, (list, tuple))
-        if multi_s != multi_t or (multi_s and len(student) != len(teacher)) or (multi_s and not student):
-            raise ValueError('PKDLoss takes one student and one teacher tensor, or equally long non-empty '
-                             f'sequences of them; got {_describe(student)} and {_describe(teacher)}: list '
-                             'as many student as teacher positions in the distill point')
-        if not multi_s:
-            student, teacher = (student, ), (teacher, )
-        return sum(pkd_loss(s, t, self.resize_stu, weight) for s, t in zip(student, teacher))
+        return sum(pkd_loss(s, t, self.resize_stu, weight) for s, t in feature_pairs(student, teacher, 'PKDLoss'))
 
     def extra_repr(self) -> str:
         return f'loss_weight={self.loss_weight}, resize_stu={self.resize_stu}{self._ignore_repr()}'
 
-
-def _describe(features: Features) -> str:
-    if isinstance(features, (list, tuple)):
-        return f'{len(features)} tensors'
-    return f'a tensor {tuple(features.shape)}'

@@ -1,8 +1,31 @@
 """Helpers shared by the distillation losses."""
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
+
+Features = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+def _describe(features: Features) -> str:
+    if isinstance(features, (list, tuple)):
+        return f'{len(features)} tensors'
+    return f'a tensor {tuple(features.shape)}'
+
+
+def feature_pairs(student: Features, teacher: Features, loss_name: str) -> List[Tuple[torch.Tensor, torch.Tensor]]:
+    """The (student, teacher) pairs of a point: one pair for two tensors, one per position for two equally
+    long sequences (a point that lists positions, e.g. FPN levels).
+
+    Raises:
+        ValueError: a tensor against a sequence, sequences of other lengths, or empty sequences.
+    """
+    multi_s, multi_t = isinstance(student, (list, tuple)), isinstance(teacher, (list, tuple))
+    if multi_s != multi_t or (multi_s and (len(student) != len(teacher) or not student)):
+        raise ValueError(f'{loss_name} takes one student and one teacher tensor, or equally long non-empty '
+                         f'sequences of them; got {_describe(student)} and {_describe(teacher)}: list as many '
+                         'student as teacher positions in the distill point')
+    return list(zip(student, teacher)) if multi_s else [(student, teacher)]
 
 
 def class_labels(data_samples: Optional[Sequence], device: torch.device) -> torch.Tensor:

@@ -70,6 +70,35 @@ def test_dense_scores_equal_flattened_rows():
                                               rel=1e-5)
 
 
+def test_anchor_scores_softmax_per_anchor_as_mmdet_ssd_orders_them():
+    # an SSD head map: A = 2 anchors x K = 3 scores per location; mmdet's SSDHead reads anchor a's scores
+    # at channels a * K ... a * K + K - 1 (cls_score.permute(0, 2, 3, 1).reshape(N, -1, K))
+    g = torch.Generator().manual_seed(3)
+    s, t = torch.randn(2, 6, 4, 5, generator=g), torch.randn(2, 6, 4, 5, generator=g)
+    anchors = lambda x: x.permute(0, 2, 3, 1).reshape(-1, 3)  # noqa: E731
+    loss = KDLoss(tau=2.0, loss_weight=1.5, scores_per_anchor=3)
+    expected = 1.5 * np_kd(anchors(s).double().numpy(), anchors(t).double().numpy(), 2.0)
+    assert loss(s, t).item() == pytest.approx(expected, rel=1e-5)
+    # the channels as 6 classes would be another (wrong) loss
+    assert KDLoss(tau=2.0, loss_weight=1.5)(s, t).item() != pytest.approx(expected, rel=1e-3)
+    s.requires_grad_(True)
+    loss(s, t).backward()
+    assert s.grad.shape == s.shape and s.grad.abs().sum() > 0
+    # levels pool their anchors into one mean: a 1x1 level weighs as its anchors, not as a whole level
+    s2, t2 = torch.randn(2, 6, 1, 1, generator=g), torch.randn(2, 6, 1, 1, generator=g)
+    pooled = np.concatenate([anchors(s.detach()).double().numpy(), anchors(s2).double().numpy()])
+    pooled_t = np.concatenate([anchors(t).double().numpy(), anchors(t2).double().numpy()])
+    assert loss([s, s2], [t, t2]).item() == pytest.approx(1.5 * np_kd(pooled, pooled_t, 2.0), rel=1e-5)
+    with pytest.raises(ValueError, match='equally long'):
+        loss([s, s2], [t])
+    with pytest.raises(ValueError, match=r'scores_per_anchor=4 needs dense \(N, A \* 4, H, W\)'):
+        KDLoss(scores_per_anchor=4)(s.detach(), t)
+    with pytest.raises(ValueError, match="takes target='soft'"):
+        KDLoss(scores_per_anchor=3, target='dkpp')
+    with pytest.raises(ValueError, match='at least 2'):
+        KDLoss(scores_per_anchor=1)
+
+
 def test_gradient_reaches_the_student_only_and_shapes_are_checked():
     s = torch.randn(2, 3, requires_grad=True)
     t = torch.randn(2, 3, requires_grad=True)
