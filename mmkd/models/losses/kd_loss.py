@@ -41,8 +41,9 @@ class KDLoss(DistillLoss):
     Anchor-based detectors with a softmax classifier (mmdet's SSD head) score ``A`` anchors per location:
     their (N, A * K, H, W) maps hold each anchor's K class scores (background included) one after the other.
     With ``scores_per_anchor=K`` the softmax runs over each anchor's K scores and the mean over the
-    N * A * H * W anchors (of all levels, when the point lists one map per level), the per-anchor soft-target loss of Chen et al. ("Learning Efficient Object Detection Models
-    with Knowledge Distillation", NeurIPS 2017).
+    N * A * H * W anchors (of all levels, when the point lists one map per level): the per-anchor soft-target
+    loss of Chen et al. ("Learning Efficient Object Detection Models with Knowledge Distillation", NeurIPS
+    2017).
 
     Born-Again targets (Furlanello et al., ICML 2018, Sec. 3.2), for classifiers:
 
