@@ -10,7 +10,6 @@ from .base import DistillLoss, promote, reduce_loss
 from .utils import Features, feature_pairs, fit_weight
 
 
-
 def standardize_maps(feat: torch.Tensor, eps: float = 1e-6, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
     """``(x - mean) / (std + eps)`` of each sample's channel over its (H, W) locations (population std).
 
