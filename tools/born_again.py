@@ -28,7 +28,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd.utils.tool_runs import (command_line, last_checkpoint, make_test_only, run,  # noqa: E402
-                                  shown, table, test_ensemble_config)
+                                  run_ensemble_test, shown, table)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 BAN_KEYS = ('student_config', 'ban_point', 'ban_task_loss_weight', 'ban_distiller')
@@ -161,7 +161,7 @@ def train_generation(ban_cfg: Config, gen: int, work_dir: str, teacher: str, see
 def evaluate_ensemble(ban_cfg: Config, checkpoints: list, work_dir: str) -> dict:
     """``mmkd.EnsembleClassifier`` of ``checkpoints`` through ``Runner.test`` in ``work_dir/ensemble``."""
     cfg = ensemble_config(ban_cfg, checkpoints, osp.join(work_dir, 'ensemble'))
-    return test_ensemble_config(cfg, work_dir, f'ensemble of generations 1-{len(checkpoints)} (mean of '
+    return run_ensemble_test(cfg, work_dir, f'ensemble of generations 1-{len(checkpoints)} (mean of '
                                 'softmax probabilities)')
 
 

@@ -38,7 +38,7 @@ from mmengine.config import Config, DictAction
 
 sys.path.insert(0, osp.realpath(__file__).rsplit('/tools/', 1)[0])  # this checkout's mmkd first
 from mmkd.utils.tool_runs import (command_line, last_checkpoint, make_test_only, run,  # noqa: E402
-                                  shown, table, test_ensemble_config)
+                                  run_ensemble_test, shown, table)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 
@@ -293,7 +293,7 @@ def test_ensemble(cfg: Config, gen_checkpoint: str, clusters: dict, infos: list,
     test_cfg = test_only(cfg, ensemble_model(cfg, gen_checkpoint, clusters, infos),
                          osp.join(work_dir, 'ensemble'))
     test_cfg.data_preprocessor = None
-    return test_ensemble_config(test_cfg, work_dir, f'generalist + {len(infos)} specialists (KL combination)')
+    return run_ensemble_test(test_cfg, work_dir, f'generalist + {len(infos)} specialists (KL combination)')
 
 
 def main():

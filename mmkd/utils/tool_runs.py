@@ -53,7 +53,7 @@ def make_test_only(cfg, model: dict, work_dir: str):
     return cfg
 
 
-def test_ensemble_config(cfg, work_dir: str, banner: str) -> dict:
+def run_ensemble_test(cfg, work_dir: str, banner: str) -> dict:
     """Test ``cfg`` (a test-only config of an ensemble model) through ``Runner.test`` in this process: the
     config is dumped to ``work_dir/configs/ensemble.py``, the metrics written to ``cfg.work_dir/test.json``
     and returned as floats."""
